@@ -1,0 +1,58 @@
+# feedback-mining — every target creates .venv when missing and installs what it needs.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip --disable-pip-version-check -q
+OUT    ?= out/demo
+CORPUS ?= corpora/complaints_labeled.csv
+SHARED ?= ../shared/corpora
+
+.PHONY: demo test lab bench install install-test browser clean help
+
+help:
+	@echo "make demo   - classify + themes + charts + deck on the bundled corpus into $(OUT)/"
+	@echo "make test   - install test dependencies and run the whole test suite"
+	@echo "make lab    - JupyterLab on notebooks/"
+	@echo "make bench  - speed/quality benchmarks on ../shared/corpora (prints figures)"
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --upgrade pip setuptools wheel
+
+$(VENV)/.installed: pyproject.toml | $(PY)
+	$(PIP) install -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(PIP) install -e '.[test,notebooks,dask]'
+	@touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+# Debian's Chromium for the one real-browser test (Playwright drives /usr/bin/chromium).
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  echo "installing Debian's chromium for the browser test"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO="sudo"; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null \
+	  || { echo "ERROR: could not install Debian's chromium (apt-get install chromium); the browser test needs it" >&2; exit 1; }; \
+	fi
+
+demo: $(VENV)/.installed
+	$(VENV)/bin/feedback-mining demo --out $(OUT)
+
+test: $(VENV)/.installed-test browser
+	$(PY) -m pytest
+
+lab: $(VENV)/.installed-test
+	$(VENV)/bin/jupyter lab notebooks/
+
+bench: $(VENV)/.installed-test
+	$(PY) benchmarks/bench_segment.py --corpus $(SHARED)/online_shopping_10_cats.csv
+	$(PY) benchmarks/bench_gap_quality.py
+	$(PY) benchmarks/bench_themes.py --corpus $(SHARED)/online_shopping_10_cats.csv --waimai $(SHARED)/waimai_10k.csv
+	$(PY) benchmarks/bench_classify.py --corpus $(SHARED)/online_shopping_10_cats.csv
+
+clean:
+	rm -rf out .pytest_cache

@@ -1,0 +1,334 @@
+"""Batch classification at scale: streamed, parallel, resumable, atomic — or on Dask.
+
+>>> summary = classify_file("2026-10.csv", "out/2026-10-classified.csv", workers=2)
+>>> summary.rows_written
+
+The input is read in chunks; each chunk is classified in a worker process and written as a
+part file (atomically) under ``OUTPUT.parts/``. When every chunk is done the parts are
+joined, in input order, into a temporary file that is renamed to OUTPUT. An interrupted run
+leaves no file under the final name; ``resume=True`` reuses the finished parts.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import time
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .classify import GapClassifier, classify_frame
+from .errors import UserError
+from .io import LoadReport, atomic_write, iter_complaint_chunks, write_table
+from .segment import _pool_context
+
+__all__ = ["BatchSummary", "classify_file", "classify_file_dask", "OUTPUT_EXTENSIONS"]
+
+OUTPUT_EXTENSIONS = (".csv", ".tsv", ".jsonl", ".parquet", ".xlsx")
+
+
+@dataclass
+class BatchSummary:
+    rows_read: int = 0
+    rows_written: int = 0
+    rows_rejected: int = 0
+    needs_review: int = 0
+    high_risk: int = 0
+    empty_texts: int = 0
+    truncated: int = 0
+    seconds: float = 0.0
+    resumed_rows: int = 0
+    rejects_path: str | None = None
+    output: str = ""
+    extra: dict = field(default_factory=dict)
+
+    def line(self) -> str:
+        share = self.needs_review / self.rows_written if self.rows_written else 0.0
+        rate = self.rows_written / self.seconds if self.seconds else 0.0
+        parts = [f"rows read {self.rows_read}", f"written {self.rows_written}", f"rejected {self.rows_rejected}"]
+        if self.rejects_path:
+            parts[-1] += f" (see {self.rejects_path})"
+        parts += [f"needs_review {share:.1%}", f"high escalation risk {self.high_risk}", f"{self.seconds:.1f} s ({rate:,.0f} rows/s)"]
+        if self.resumed_rows:
+            parts.append(f"resumed after {self.resumed_rows} rows")
+        if self.truncated:
+            parts.append(f"{self.truncated} texts truncated")
+        return "classify: " + ", ".join(parts)
+
+
+# --- worker side ----------------------------------------------------------------------------
+_WORKER: dict = {}
+
+
+def _init(model: GapClassifier, text_column: str, mask: bool, part_ext: str) -> None:
+    _WORKER.update(model=model, text_column=text_column, mask=mask, part_ext=part_ext)
+
+
+def _classify_part(index: int, chunk: pd.DataFrame, parts_dir: str) -> tuple[int, int, int, int]:
+    w = _WORKER
+    out = classify_frame(chunk, w["model"], w["text_column"])
+    write_table(out, Path(parts_dir) / f"{index:07d}{w['part_ext']}", mask=w["mask"])
+    return index, len(out), int(out["needs_review"].sum()), int((out["escalation_risk"] == "high").sum())
+
+
+# --- driver -------------------------------------------------------------------------------
+def _part_ext(output: Path) -> str:
+    ext = output.suffix.lower()
+    return ".parquet" if ext in (".parquet", ".xlsx") else ext
+
+
+def _join_parts(parts: list[Path], output: Path, mask: bool) -> None:
+    ext = output.suffix.lower()
+    if ext in (".csv", ".tsv"):
+        with atomic_write(output, "wb") as out:
+            for i, p in enumerate(parts):
+                with open(p, "rb") as fh:
+                    if i:
+                        fh.readline()  # header of later parts
+                    else:
+                        pass
+                    data = fh.read()
+                    if i and data.startswith(b"\xef\xbb\xbf"):
+                        data = data[3:]
+                    out.write(data)
+    elif ext == ".jsonl":
+        with atomic_write(output, "wb") as out:
+            for p in parts:
+                with open(p, "rb") as fh:
+                    shutil.copyfileobj(fh, out)
+    elif ext == ".parquet":
+        import pyarrow.parquet as pq
+
+        with atomic_write(output, "wb") as out:
+            writer = None
+            for p in parts:
+                table = pq.read_table(p)
+                if writer is None:
+                    writer = pq.ParquetWriter(out, table.schema)
+                writer.write_table(table.cast(writer.schema) if table.schema != writer.schema else table)
+            if writer is not None:
+                writer.close()
+    else:  # xlsx: whole file in memory, fine for Excel-sized data
+        frames = [pd.read_parquet(p) for p in parts]
+        write_table(pd.concat(frames, ignore_index=True), output, mask=False)
+
+
+def _write_rejects(report: LoadReport, output: Path) -> str | None:
+    path = Path(str(output) + ".rejects.csv")
+    if not report.rejects:
+        if path.exists():
+            path.unlink()
+        return None
+    write_table(pd.DataFrame(report.rejects, columns=["line", "reason"]), path, mask=False)
+    return str(path)
+
+
+def classify_file(input_path: str | os.PathLike, output: str | os.PathLike, model: GapClassifier, *,
+                  text_column: str | None = None, sheet: str | None = None, workers: int | None = None,
+                  chunk_rows: int = 20_000, resume: bool = False, quiet: bool = False, mask: bool = True,
+                  strict: bool = False) -> BatchSummary:
+    """Classify a complaint file of any size into ``output`` (.csv .tsv .jsonl .parquet .xlsx)."""
+    start = time.perf_counter()
+    output = Path(output)
+    if output.suffix.lower() not in OUTPUT_EXTENSIONS:
+        raise UserError(f"{output}: unsupported output type {output.suffix or '(none)'}; use {' '.join(OUTPUT_EXTENSIONS)}")
+    if Path(input_path).resolve() == output.resolve():
+        raise UserError(f"{output}: the output would overwrite the input; choose another file name")
+    workers = workers or os.cpu_count() or 1
+    if workers < 1:
+        raise UserError("--workers must be at least 1")
+    parts_dir = Path(str(output) + ".parts")
+    manifest_path = parts_dir / "manifest.json"
+    manifest = {"input": str(Path(input_path).resolve()), "input_size": Path(input_path).stat().st_size if Path(input_path).exists() else 0,
+                "chunk_rows": chunk_rows, "text_column": text_column, "mask": mask, "output_ext": output.suffix.lower()}
+    if resume and manifest_path.exists():
+        old = json.loads(manifest_path.read_text(encoding="utf-8"))
+        if {k: old.get(k) for k in manifest} != manifest:
+            raise UserError(f"{parts_dir}: the unfinished run used another input or options; rerun without --resume to start over")
+    else:
+        if parts_dir.exists():
+            shutil.rmtree(parts_dir)
+    parts_dir.mkdir(parents=True, exist_ok=True)
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    part_ext = _part_ext(output)
+    done = {int(p.name[:7]) for p in parts_dir.glob(f"[0-9]*{part_ext}")}
+
+    report = LoadReport(str(input_path))
+    summary = BatchSummary(output=str(output))
+    bar = None
+    if not quiet:
+        from tqdm import tqdm
+
+        total = None
+        bar = tqdm(total=total, unit="rows", desc="classify", file=sys.stderr, dynamic_ncols=True, smoothing=0.1)
+
+    chunks = iter_complaint_chunks(input_path, text_column, sheet, chunk_rows=chunk_rows, report=report)
+    stats: dict[int, tuple[int, int, int]] = {}
+    try:
+        first = next(chunks, None)
+        if first is None:
+            raise UserError(f"{input_path}: no rows to classify")
+        col = first.attrs["text_column"]
+        _init(model, col, mask, part_ext)
+
+        def gen():
+            yield first
+            yield from chunks
+
+        pending: dict = {}
+        pool = ProcessPoolExecutor(workers, mp_context=_pool_context(), initializer=_init,
+                                   initargs=(model, col, mask, part_ext)) if workers > 1 else None
+        try:
+            for index, chunk in enumerate(gen()):
+                if index in done:
+                    summary.resumed_rows += len(chunk)
+                    if bar:
+                        bar.update(len(chunk))
+                    continue
+                if pool is None:
+                    i, n, nr, hr = _classify_part(index, chunk, str(parts_dir))
+                    stats[i] = (n, nr, hr)
+                    if bar:
+                        bar.update(n)
+                    continue
+                pending[pool.submit(_classify_part, index, chunk, str(parts_dir))] = len(chunk)
+                while len(pending) >= 2 * workers:  # bounded memory: at most 2 chunks per worker in flight
+                    finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                    for fut in finished:
+                        pending.pop(fut)
+                        i, n, nr, hr = fut.result()
+                        stats[i] = (n, nr, hr)
+                        if bar:
+                            bar.update(n)
+            for fut in list(pending):
+                i, n, nr, hr = fut.result()
+                stats[i] = (n, nr, hr)
+                if bar:
+                    bar.update(n)
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
+    finally:
+        if bar:
+            bar.close()
+
+    parts = sorted(parts_dir.glob(f"[0-9]*{part_ext}"))
+    _join_parts(parts, output, mask)
+    # counts for resumed parts come from the parts themselves
+    for p in parts:
+        idx = int(p.name[:7])
+        if idx not in stats:
+            part = pd.read_parquet(p) if part_ext == ".parquet" else None
+            if part is None:
+                n = _count_rows(p)
+                stats[idx] = (n, 0, 0)
+            else:
+                stats[idx] = (len(part), int(part["needs_review"].sum()), int((part["escalation_risk"] == "high").sum()))
+    shutil.rmtree(parts_dir, ignore_errors=True)
+    summary.rows_read = report.rows_read
+    summary.rows_written = sum(v[0] for v in stats.values())
+    summary.needs_review = sum(v[1] for v in stats.values())
+    summary.high_risk = sum(v[2] for v in stats.values())
+    summary.rows_rejected = report.rows_rejected
+    summary.empty_texts = report.empty_texts
+    summary.truncated = report.truncated
+    summary.rejects_path = _write_rejects(report, output)
+    summary.seconds = time.perf_counter() - start
+    if strict and summary.rows_rejected:
+        raise UserError(f"{summary.rows_rejected} malformed rows (see {summary.rejects_path}); --strict makes this an error")
+    return summary
+
+
+def _count_rows(path: Path) -> int:
+    if path.suffix == ".jsonl":
+        with open(path, "rb") as fh:
+            return sum(1 for _ in fh)
+    return len(pd.read_csv(path, dtype=str, keep_default_na=False, sep="\t" if path.suffix == ".tsv" else ","))
+
+
+# --- Dask -----------------------------------------------------------------------------------
+def _classify_partition(part: pd.DataFrame, model: GapClassifier, text_column: str, mask: bool) -> pd.DataFrame:
+    from .io import mask_frame
+
+    out = classify_frame(part.fillna(""), model, text_column)
+    return mask_frame(out) if mask else out
+
+
+def classify_file_dask(input_path: str | os.PathLike, output: str | os.PathLike, model: GapClassifier, *,
+                       text_column: str | None = None, scheduler: str | None = None, n_workers: int = 2,
+                       blocksize: str = "32MB", mask: bool = True, quiet: bool = False) -> BatchSummary:
+    """Classify with Dask: on the cluster at ``scheduler`` (``tcp://host:8786``), or a local 2-worker cluster.
+
+    Input and output are CSV or Parquet. Results are identical to :func:`classify_file`.
+    """
+    try:
+        import dask.dataframe as dd
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        raise UserError("the Dask engine needs dask[dataframe] and distributed: pip install 'feedback-mining[dask]'") from None
+    start = time.perf_counter()
+    input_path, output = Path(input_path), Path(output)
+    if input_path.suffix.lower() not in (".csv", ".parquet") or output.suffix.lower() not in (".csv", ".parquet"):
+        raise UserError("the Dask engine reads and writes .csv or .parquet")
+    # Validate and find the text column the same way the local engine does.
+    probe = next(iter_complaint_chunks(input_path, text_column, chunk_rows=1000))
+    col = probe.attrs["text_column"]
+    cluster = None
+    if scheduler:
+        client = Client(scheduler)
+    else:
+        cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, host="127.0.0.1", dashboard_address=None,
+                               processes=True)
+        client = Client(cluster)
+    try:
+        if input_path.suffix.lower() == ".csv":
+            ddf = dd.read_csv(str(input_path), dtype=str, keep_default_na=False, blocksize=blocksize,
+                              encoding=probe.attrs.get("encoding", "utf-8-sig") if False else "utf-8-sig")
+        else:
+            ddf = dd.read_parquet(str(input_path)).astype(str)
+        # Same complaint_id / empty_text columns as the local reader (row numbers are global).
+        ddf = ddf.reset_index(drop=True)
+        meta = classify_frame(probe.drop(columns=["complaint_id", "empty_text"]).head(1), model, col)
+        lengths = ddf.map_partitions(len).compute()
+        offsets = [0]
+        for n in lengths[:-1]:
+            offsets.append(offsets[-1] + int(n))
+        import dask
+
+        parts = ddf.to_delayed()
+        model_future = client.scatter(model, broadcast=True)
+        delayed_parts = [dask.delayed(_dask_part)(p, model_future, col, mask, off) for p, off in zip(parts, offsets)]
+        meta = meta.assign(complaint_id="", empty_text=False)
+        result = dd.from_delayed(delayed_parts, meta=_order_like(meta, probe))
+        frames = result.compute()
+        if output.suffix.lower() == ".csv":
+            write_table(frames, output, mask=False)
+        else:
+            write_table(frames, output, mask=False)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+    summary = BatchSummary(output=str(output), rows_read=len(frames), rows_written=len(frames),
+                           needs_review=int(frames["needs_review"].sum()),
+                           high_risk=int((frames["escalation_risk"] == "high").sum()))
+    summary.seconds = time.perf_counter() - start
+    return summary
+
+
+def _order_like(meta: pd.DataFrame, probe: pd.DataFrame) -> pd.DataFrame:
+    cols = list(probe.columns) + [c for c in meta.columns if c not in probe.columns]
+    return meta[cols].iloc[:0]
+
+
+def _dask_part(part: pd.DataFrame, model: GapClassifier, col: str, mask: bool, offset: int) -> pd.DataFrame:
+    part = part.reset_index(drop=True).fillna("")
+    n = len(part)
+    texts = part[col].astype(str)
+    part["complaint_id"] = [f"row-{offset + i + 2}" for i in range(n)]  # +2: 1-based and header line
+    part["empty_text"] = texts.str.strip().eq("").to_numpy()
+    return _classify_partition(part, model, col, mask)

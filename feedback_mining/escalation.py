@@ -1,0 +1,211 @@
+"""Escalation risk, customer demands and service-recovery figures.
+
+>>> escalation_risk("再不处理我就去12315投诉，还要发抖音曝光你们")
+('high', ['12315', '发抖音', '曝光'])
+>>> escalation_risk("不想曝光，只想解决问题")[0]
+'watch'
+>>> customer_demands("要求退款并道歉")
+['refund', 'apology']
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .normalize import normalize_text
+
+__all__ = [
+    "ESCALATION_LEVELS",
+    "DEMANDS",
+    "escalation_risk",
+    "customer_demands",
+    "annotate",
+    "service_recovery",
+]
+
+ESCALATION_LEVELS = ("none", "watch", "high")
+
+# (category, pattern). A match that is not negated makes the complaint "high".
+_HIGH = [
+    ("media", r"曝光|(找|联系|请|叫|告诉|爆料给?|打给)\S{0,4}(媒体|记者|电视台|报社|新闻)|(媒体|记者|电视台)\S{0,2}(来|曝光|报道|采访)|上(新闻|电视)|315晚会|3\.15晚会"),
+    ("regulator", r"(?<!\d)(12315|12345|12301|12328|12321|10010投诉)(?!\d)|市场监(督)?管|消协|消费者协会|消保委|工商(?!银行)(局|部门|所)?|银保监|金融监管|银监|证监会|人民银行|工信部|通信管理局|住建(局|委|部门)|房管局|旅游局|文旅局|监管部门|有关部门|信访"),
+    ("legal", r"律师|起诉|诉讼|打官司|法院|仲裁|法律途径|走法律|诉诸法律|法律程序|律师函|(要|去|已经|会|就|马上)报警|报了警|(?<!\d)110(?!\d)"),
+    ("social", r"(发|挂|晒|曝|贴|放|传|写)(到|在|上)?\S{0,2}(微博|抖音|小红书|朋友圈|网上|知乎|头条|黑猫|网络|贴吧|论坛|快手|B站)|(微博|抖音|小红书|朋友圈|知乎|黑猫投诉|快手)\S{0,3}(曝光|发帖|说说|评评理|让大家)|网上发帖|发帖|黑猫投诉|让(大家|网友|全网)(看看|评评|知道)"),
+    ("collective", r"集体维权|集体投诉|联名|一起维权|拉横幅|业主(们)?(一起|联合|集体)|维权群|组织(大家|业主|车主)"),
+    ("safety", r"自燃|刹车失灵|刹不住|安全隐患|漏电|触电|(燃气|煤气|天然气)泄(漏|露)|食物中毒|中毒|差点出(事|车祸)|出了?车祸|起火|着火|冒烟|失控|断轴|爆胎|坠落|砸到|砸伤|住院|进了?医院|送医|急诊|烫伤|摔伤"),
+]
+# Matches that make a complaint "watch": repeated contact, long non-response, vague threats.
+_WATCH = [
+    ("repeat", r"第[二三四五六七八九十两几\d]+次|多次|反复|好几次|几次三番|无数次|一次又一次|一直没人|没人管|没人理|石沉大海|拖了|一拖再拖|至今|迟迟|再次投诉|又一次|三番五次"),
+    ("threat", r"没完|别逼我|走着瞧|后果自负|闹大|不会善罢甘休|奉陪到底|维权到底|维权"),
+]
+_NEGATION = re.compile(r"(不想|不会|没打算|不打算|不是要|不是想|没想|不愿意?|不至于|并不想|没有要|无意|没必要|不必|不用|不准备|暂时不)[^，。！？；,.!?;]{0,6}$")
+_CONTRAST_AFTER = re.compile(r"但|可是|可|现在|只能|只好|逼得|逼我|不得不")
+_HIGH_RE = [(cat, re.compile(p)) for cat, p in _HIGH]
+_WATCH_RE = [(cat, re.compile(p)) for cat, p in _WATCH]
+_NOT_SAFETY = re.compile(r"(没有|不存在|无)\S{0,2}安全隐患")
+
+
+def _negated(text: str, start: int) -> bool:
+    m = _NEGATION.search(text[max(0, start - 12):start])
+    if not m:
+        return False
+    phrase_start = max(0, start - 12) + m.start()
+    # 「本来不想曝光，但现在只能…」: the negation is taken back by what follows.
+    if text[max(0, phrase_start - 2):phrase_start] in ("本来", "原本", "原来") or text[max(0, phrase_start - 1):phrase_start] == "本":
+        return not _CONTRAST_AFTER.search(text[start:])
+    return True
+
+
+def escalation_risk(text: object, normalized: bool = False) -> tuple[str, list[str]]:
+    """Risk level (none/watch/high) and the evidence phrases that set it."""
+    text = text if normalized and isinstance(text, str) else normalize_text(text)
+    if not text:
+        return "none", []
+    high, watch = [], []
+    for cat, rx in _HIGH_RE:
+        for m in rx.finditer(text):
+            if cat == "safety" and _NOT_SAFETY.search(text[max(0, m.start() - 4):m.end()]):
+                continue
+            (watch if _negated(text, m.start()) else high).append(m.group(0))
+    if high:
+        return "high", list(dict.fromkeys(high))
+    for cat, rx in _WATCH_RE:
+        watch.extend(m.group(0) for m in rx.finditer(text))
+    if watch:
+        return "watch", list(dict.fromkeys(watch))
+    return "none", []
+
+
+DEMANDS = {
+    "refund": ("退款", "refund"),
+    "repair": ("维修", "repair"),
+    "replacement": ("换货/换车", "replacement"),
+    "compensation": ("赔偿", "compensation"),
+    "apology": ("道歉", "apology"),
+    "explanation": ("解释/说法", "explanation"),
+    "staff_action": ("投诉处理人员", "staff action"),
+    "other": ("其他", "other"),
+}
+_STAFF = r"(员工|人员|服务员|骑手|师傅|顾问|客服|快递员|保安|导游|前台|经理|销售|管家|技师|小哥|司机|工作人员|柜员|业务员)"
+_DEMAND_RE = {
+    "refund": re.compile(r"退款|退钱|退费|退货|退还|返还|全额退|退回|退押金|退订|把钱退|钱退|退我|退给我|退差价|退一部分|不退"),
+    "repair": re.compile(r"维修|修好|修理|检修|修一下|返修|上门修|抢修|修复|来修|给修|修了|处理好故障|重新安装|重新装"),
+    "replacement": re.compile(r"换货|换车|换一台|换一辆|换新|换个新|换一个新|调换|换房|换一部|换一件|重新发|补发|重发|换一份|重做"),
+    "compensation": re.compile(r"赔偿|补偿|赔钱|赔付|索赔|赔我|违约金|[三十]倍|假一赔|退一赔|损失|精神损失|误工费"),
+    "apology": re.compile(r"道歉|赔礼|致歉|认错|说声对不起|说对不起"),
+    "explanation": re.compile(r"说法|解释|交代|说清楚|讲清楚|给个答复|书面答复|答复|回应|给个理由|合理的理由"),
+    "staff_action": re.compile(rf"(处理|处分|开除|辞退|处罚|追责|严肃处理|批评|教育|投诉)(一下)?(这个|那个|该|这位|那位|这名|你们的?)?\S{{0,3}}{_STAFF}|{_STAFF}\S{{0,4}}(开除|辞退|处分|处罚|追责|严肃处理)|换(个|一个|位)?\S{{0,2}}{_STAFF}"),
+}
+_DEMAND_NEGATION = re.compile(r"(不要|不需要|不用|不图|不稀罕|不是为了|不在乎|不求)[^，。！？；,.!?;]{0,4}$")
+
+
+def customer_demands(text: object, normalized: bool = False) -> list[str]:
+    """What the customer asks for (multi-label, codes of :data:`DEMANDS`); ``['other']`` if nothing named."""
+    text = text if normalized and isinstance(text, str) else normalize_text(text)
+    found = []
+    for code, rx in _DEMAND_RE.items():
+        for m in rx.finditer(text):
+            if not _DEMAND_NEGATION.search(text[max(0, m.start() - 8):m.start()]):
+                found.append(code)
+                break
+    return found or ["other"]
+
+
+def annotate(texts, normalized: bool = False) -> pd.DataFrame:
+    """``escalation_risk``, ``escalation_reasons`` and ``customer_demand`` columns for many texts."""
+    risks, reasons, demands = [], [], []
+    for t in texts:
+        t = t if normalized and isinstance(t, str) else normalize_text(t)
+        level, why = escalation_risk(t, normalized=True)
+        risks.append(level)
+        reasons.append("|".join(why))
+        demands.append("|".join(customer_demands(t, normalized=True)) if t else "")
+    return pd.DataFrame({"escalation_risk": risks, "escalation_reasons": reasons, "customer_demand": demands})
+
+
+# --- service recovery ----------------------------------------------------------------------
+_RECEIVED = ("received_at", "created_at", "受理时间", "投诉时间", "创建时间", "提交时间", "来电时间", "received", "created")
+_RESPONDED = ("responded_at", "first_response_at", "首次响应时间", "首次回复时间", "回复时间", "响应时间", "responded", "first_response")
+_CLOSED = ("closed_at", "resolved_at", "结案时间", "关闭时间", "完结时间", "处理完成时间", "closed")
+_CUSTOMER = ("customer_id", "客户ID", "客户id", "客户编号", "会员号", "用户ID", "用户id", "customer")
+
+
+def _pick(columns, names) -> str | None:
+    cols = {str(c).lower(): c for c in columns}
+    for n in names:
+        if n.lower() in cols:
+            return cols[n.lower()]
+    return None
+
+
+@dataclass
+class RecoveryFigures:
+    overall: dict
+    by_gap: pd.DataFrame | None
+    by_channel: pd.DataFrame | None
+    repeat_rate: float | None
+    notes: list[str]
+
+
+def _response_table(hours: pd.Series, keys: pd.Series) -> pd.DataFrame:
+    frame = pd.DataFrame({"key": keys.astype(str), "hours": hours})
+    frame = frame.dropna(subset=["hours"])
+    grouped = frame.groupby("key")["hours"]
+    return pd.DataFrame({
+        "complaints": grouped.size(),
+        "within_12h": grouped.apply(lambda h: float((h <= 12).mean())),
+        "within_24h": grouped.apply(lambda h: float((h <= 24).mean())),
+        "median_hours": grouped.median(),
+    })
+
+
+def service_recovery(df: pd.DataFrame, gap_column: str = "gap", channel_column: str | None = None) -> RecoveryFigures:
+    """Response-time figures when the input has received and responded/closed timestamps.
+
+    Missing columns → no figure and a note (never an invented number). Share answered within
+    24 h and 12 h, median hours to first response, by gap and by channel; repeat-complaint
+    rate when a customer id column is present.
+    """
+    notes: list[str] = []
+    received = _pick(df.columns, _RECEIVED)
+    answered = _pick(df.columns, _RESPONDED) or _pick(df.columns, _CLOSED)
+    overall: dict = {}
+    by_gap = by_channel = None
+    if received is None or answered is None:
+        notes.append("response-time figures skipped: the input has no received and responded/closed timestamp columns")
+    else:
+        start = pd.to_datetime(df[received], errors="coerce")
+        end = pd.to_datetime(df[answered], errors="coerce")
+        hours = (end - start).dt.total_seconds() / 3600.0
+        hours = hours.where(hours >= 0)
+        valid = hours.dropna()
+        if valid.empty:
+            notes.append(f"response-time figures skipped: no usable {received}/{answered} timestamp pairs")
+        else:
+            overall = {
+                "complaints_with_times": int(valid.size),
+                "within_12h": float((valid <= 12).mean()),
+                "within_24h": float((valid <= 24).mean()),
+                "median_hours": float(np.median(valid)),
+                "responded_column": str(answered),
+            }
+            if gap_column in df.columns:
+                by_gap = _response_table(hours, df[gap_column])
+            channel_column = channel_column or _pick(df.columns, ("channel", "渠道", "来源"))
+            if channel_column and channel_column in df.columns:
+                by_channel = _response_table(hours, df[channel_column])
+    repeat = None
+    cust = _pick(df.columns, _CUSTOMER)
+    if cust is None:
+        notes.append("repeat-complaint rate skipped: no customer id column")
+    else:
+        ids = df[cust].astype(str).str.strip()
+        ids = ids[ids.ne("") & ids.ne("nan")]
+        if len(ids):
+            counts = ids.value_counts()
+            repeat = float((counts > 1).sum() / len(counts))
+    return RecoveryFigures(overall, by_gap, by_channel, repeat, notes)
