@@ -48,6 +48,7 @@ TEXT_COLUMN_NAMES = (
 )
 ID_COLUMN_NAMES = ("complaint_id", "id", "ID", "Id", "编号", "工单号", "投诉编号", "投诉单号", "单号", "ticket_id", "case_id")
 _MAX_RECORD_LINES = 200  # a quoted field spanning more lines than this is an unbalanced quote
+_BINARY_BYTES = [b for b in range(32) if b not in (9, 10, 13)]
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 csv.field_size_limit(1 << 30)
 
@@ -149,10 +150,11 @@ def _open_lines(path: Path, report: LoadReport) -> Iterator[tuple[int, str]]:
     if not sample.strip():
         raise UserError(f"{path}: the file is empty")
     enc_guess_sample = sample
-    if b"\x00" in sample and not (sample.startswith(codecs.BOM_UTF16_LE) or sample.startswith(codecs.BOM_UTF16_BE)):
-        share = sample.count(b"\x00") / len(sample)
-        if share > 0.01:
-            raise UserError(f"{path}: this looks like a binary file, not a {path.suffix} text export")
+    utf16 = sample.startswith(codecs.BOM_UTF16_LE) or sample.startswith(codecs.BOM_UTF16_BE)
+    controls = sum(sample.count(bytes([b])) for b in _BINARY_BYTES)
+    if not utf16 and len(sample) >= 256 and controls / len(sample) > 0.05:
+        raise UserError(f"{path}: this looks like a binary file, not a {path.suffix} text export")
+    if b"\x00" in sample and not utf16:
         line_no = sample[: sample.index(b"\x00")].count(b"\n") + 1
         raise UserError(f"{path}: line {line_no} contains NUL bytes (\\x00); remove them or re-export the file")
     try:
@@ -416,7 +418,7 @@ def find_text_column(df: pd.DataFrame, text_column: str | None = None, path: obj
         if text_column not in columns:
             raise UserError(f"{path}: no column named {text_column!r}; columns present: {', '.join(columns)}")
         return text_column
-    lowered = {c.lower(): c for c in columns}
+    lowered = {to_simplified(c).strip().lower(): c for c in columns}
     for name in TEXT_COLUMN_NAMES:
         if name.lower() in lowered:
             return lowered[name.lower()]
@@ -438,9 +440,10 @@ def find_text_column(df: pd.DataFrame, text_column: str | None = None, path: obj
 
 
 def _find_id_column(columns: list[str]) -> str | None:
+    simplified = {to_simplified(c).strip(): c for c in columns}
     for name in ID_COLUMN_NAMES:
-        if name in columns:
-            return name
+        if name in simplified:
+            return simplified[name]
     return None
 
 
@@ -570,10 +573,14 @@ def neutralize_formula(value: object) -> object:
     return value
 
 
+def _is_text(col: pd.Series) -> bool:
+    return col.dtype == object or pd.api.types.is_string_dtype(col)
+
+
 def mask_frame(df: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
     """A copy of ``df`` with personal data masked in every text column (or ``columns``)."""
     out = df.copy()
-    cols = columns if columns is not None else [c for c in out.columns if out[c].dtype == object]
+    cols = columns if columns is not None else [c for c in out.columns if _is_text(out[c])]
     for c in cols:
         if c in out.columns:
             out[c] = out[c].map(lambda v: mask_pii(v) if isinstance(v, str) else v)
@@ -583,7 +590,7 @@ def mask_frame(df: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFra
 def _neutralized(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
     for c in out.columns:
-        if out[c].dtype == object:
+        if _is_text(out[c]):
             out[c] = out[c].map(neutralize_formula)
     out.columns = [neutralize_formula(str(c)) for c in out.columns]
     return out

@@ -1,0 +1,60 @@
+"""The taxonomy file is data: loaded, validated, and the rules baseline follows precedence."""
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from feedback_mining.errors import UserError
+from feedback_mining.taxonomy import default_taxonomy_path, load_taxonomy
+
+
+def test_shipped_taxonomy_has_the_five_gaps_in_precedence_order():
+    tax = load_taxonomy()
+    assert tax.codes == ["promotion", "behavior", "process", "understanding", "perception"]
+    assert [tax.zh(c) for c in tax.codes] == ["促销差距", "行为差距", "程序差距", "理解差距", "感受差距"]
+    assert tax.fallback == "perception"
+
+
+@pytest.mark.parametrize("text,gap", [
+    ("变速箱顿挫异响", "perception"),
+    ("变速箱异响，4S店说这是公司规定不予保修", "process"),
+    ("宣传有L2辅助驾驶，实车没有，服务顾问态度恶劣", "promotion"),
+    ("服务顾问态度恶劣，爱理不理", "behavior"),
+    ("車窗升降開關設計不合理，下雨天進水", "understanding"),
+])
+def test_rules_follow_the_codebook_precedence(text, gap):
+    assert load_taxonomy().rules_label(text) == gap
+
+
+def _write(tmp_path, data):
+    p = tmp_path / "t.yaml"
+    p.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return p
+
+
+def _base():
+    return yaml.safe_load(default_taxonomy_path().read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("mutate,message", [
+    (lambda d: d.update(colour="red"), "unknown keys: colour"),
+    (lambda d: d["labels"][0].update(colour="red"), "unknown keys: colour"),
+    (lambda d: d["labels"][1].update(code="promotion"), "duplicate code 'promotion'"),
+    (lambda d: d["labels"][2].update(cues=[]), "cues"),
+    (lambda d: d["labels"][3].update(precedence=1), "precedence 1 is used twice"),
+    (lambda d: d["labels"][0].pop("zh"), "missing zh"),
+])
+def test_invalid_taxonomies_give_one_clear_error(tmp_path, mutate, message):
+    data = _base()
+    mutate(data)
+    with pytest.raises(UserError, match=message) as exc:
+        load_taxonomy(_write(tmp_path, data))
+    assert "\n" not in str(exc.value)
+
+
+def test_analysts_can_add_a_label(tmp_path):
+    data = _base()
+    data["labels"].append({"code": "pricing", "zh": "价格差距", "en": "pricing gap", "precedence": 6,
+                           "cues": ["乱涨价", "价格欺诈"], "definition": "价格相关"})
+    tax = load_taxonomy(_write(tmp_path, data))
+    assert tax.codes[-1] == "pricing" and tax.fingerprint() != load_taxonomy().fingerprint()
