@@ -80,10 +80,11 @@ def _default_tokenizer() -> Tokenizer:
 
 
 class CueFeatures(TransformerMixin, BaseEstimator):
-    """Per label: log(1 + number of cue phrases found), plus a one-hot of the rules label."""
+    """Per label: log(1 + number of cue phrases found); optionally a one-hot of the rules label."""
 
-    def __init__(self, taxonomy: Taxonomy | str | None = None):
+    def __init__(self, taxonomy: Taxonomy | str | None = None, rule_label: bool = False):
         self.taxonomy = taxonomy
+        self.rule_label = rule_label
 
     def fit(self, X, y=None):
         self.taxonomy_ = _as_taxonomy(self.taxonomy)
@@ -101,12 +102,15 @@ class CueFeatures(TransformerMixin, BaseEstimator):
             for j, code in enumerate(codes):
                 if code in hits:
                     rows.append(i), cols.append(j), vals.append(np.log1p(len(hits[code])))
-            rows.append(i), cols.append(k + codes.index(rule)), vals.append(1.0)
-        return sparse.csr_matrix((vals, (rows, cols)), shape=(len(X), 2 * k), dtype=np.float64)
+            if self.rule_label:
+                rows.append(i), cols.append(k + codes.index(rule)), vals.append(1.0)
+        width = 2 * k if self.rule_label else k
+        return sparse.csr_matrix((vals, (rows, cols)), shape=(len(X), width), dtype=np.float64)
 
     def get_feature_names_out(self, input_features=None):
         check_is_fitted(self, "taxonomy_")
-        return np.array([f"cues:{c}" for c in self.codes_] + [f"rule:{c}" for c in self.codes_], dtype=object)
+        names = [f"cues:{c}" for c in self.codes_] + ([f"rule:{c}" for c in self.codes_] if self.rule_label else [])
+        return np.array(names, dtype=object)
 
 
 def _as_taxonomy(tax: Taxonomy | str | os.PathLike | None) -> Taxonomy:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -34,6 +35,8 @@ from .segment import Tokenizer, segment_many
 __all__ = ["ThemeClusterer", "NOISE_THEME", "ThemeTokenizer", "cluster_command"]
 
 NOISE_THEME = -1
+# Numbers and quantities (两个, 三天, 第二次, 100块) say nothing about a theme.
+_QUANTITY = re.compile(r"^[第]?[0-9零一二三四五六七八九十百千万两几半多每]+[个次天年月周日号小时分钟秒块元毛件台辆份条位家遍回趟层楼点斤公里米瓶箱张]*$")
 NOISE_NAME = "噪声/过短"
 _NAME_SEPARATOR = " / "
 
@@ -53,7 +56,7 @@ class ThemeTokenizer:
     def keep(self, token: str) -> bool:
         if token.isascii():
             return token.isalpha() and len(token) >= 3
-        return len(token) >= self.min_len and not token.isdigit()
+        return len(token) >= self.min_len and not _QUANTITY.match(token)
 
     def __call__(self, text: str) -> list[str]:
         return [t for t in self._tok()(text) if self.keep(t)]
@@ -214,25 +217,14 @@ class ThemeClusterer(BaseEstimator):
     def _describe(self, texts, tokens, labels, real, Xreal, Zreal, gaps) -> None:
         """Names (class-based TF-IDF), sizes, representatives, distinctive terms, gap mix."""
         n = len(texts)
-        vocab = np.array(self.vectorizer_.get_feature_names_out(), dtype=object)
         ids = sorted(set(labels[real].tolist())) if len(real) else []
-        themes = []
-        if Xreal is not None and len(ids):
-            counts = np.zeros((len(ids), len(vocab)))
-            lab_real = labels[real]
-            binary = (Xreal > 0).astype(np.float64)
-            for r, t in enumerate(ids):
-                counts[r] = np.asarray(binary[lab_real == t].sum(0)).ravel()
-            tf = counts / np.maximum(counts.sum(1, keepdims=True), 1)
-            avg_words = counts.sum() / max(len(ids), 1)
-            ctfidf = tf * np.log(1 + avg_words / np.maximum(counts.sum(0), 1))
+        terms_by_theme = class_tfidf([tokens[i] for i in real], labels[real], top=15) if len(ids) else {}
         gaps = None if gaps is None else np.asarray(list(gaps), dtype=object)
-        centre_space = Zreal
-        for r, t in enumerate(ids):
+        themes = []
+        for t in ids:
             member_rows = np.flatnonzero(labels[real] == t)
             members = real[member_rows]
-            order = np.argsort(-ctfidf[r])
-            terms = [(str(vocab[j]), float(ctfidf[r, j])) for j in order[:15] if ctfidf[r, j] > 0]
+            terms = terms_by_theme.get(t, [])
             name_words = []
             for w, _ in terms:
                 if any(w in x or x in w for x in name_words):
@@ -240,8 +232,8 @@ class ThemeClusterer(BaseEstimator):
                 name_words.append(w)
                 if len(name_words) >= self.name_terms:
                     break
-            centre = centre_space[member_rows].mean(0)
-            sims = centre_space[member_rows] @ centre
+            centre = Zreal[member_rows].mean(0)
+            sims = Zreal[member_rows] @ centre
             reps = members[np.argsort(-sims, kind="stable")[: self.n_representatives]]
             themes.append(self._theme_record(t, _NAME_SEPARATOR.join(name_words) or f"主题 {t}", members, n, terms,
                                              reps, texts, gaps))
@@ -357,6 +349,40 @@ class ThemeClusterer(BaseEstimator):
         if not isinstance(obj, ThemeClusterer):
             raise UserError(f"{path}: not a ThemeClusterer")
         return obj
+
+
+def class_tfidf(docs: list[list[str]], labels, top: int = 10, ignore=(), min_df: int = 2) -> dict:
+    """Class-based TF-IDF (as in BERTopic): per label, the terms most distinctive of it.
+
+    ``docs`` are token lists; returns ``{label: [(term, score), ...]}`` best first.
+    """
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    labels = np.asarray(list(labels), dtype=object)
+    keep = np.array([lab not in ignore and str(lab) not in ignore for lab in labels], dtype=bool)
+    if not keep.any():
+        return {}
+    kept_docs = [d for d, k in zip(docs, keep) if k]
+    try:
+        cv = CountVectorizer(analyzer=_identity, binary=True, min_df=min_df)
+        X = cv.fit_transform(kept_docs)
+    except ValueError:
+        cv = CountVectorizer(analyzer=_identity, binary=True, min_df=1)
+        try:
+            X = cv.fit_transform(kept_docs)
+        except ValueError:
+            return {}
+    vocab = cv.get_feature_names_out()
+    classes = sorted(set(labels[keep].tolist()), key=str)
+    kept_labels = labels[keep]
+    counts = np.vstack([np.asarray(X[kept_labels == c].sum(0)).ravel() for c in classes]).astype(float)
+    tf = counts / np.maximum(counts.sum(1, keepdims=True), 1)
+    scores = tf * np.log(1 + (counts.sum() / len(classes)) / np.maximum(counts.sum(0), 1))
+    out = {}
+    for r, c in enumerate(classes):
+        order = np.argsort(-scores[r], kind="stable")[:top]
+        out[c] = [(str(vocab[j]), float(scores[r, j])) for j in order if scores[r, j] > 0]
+    return out
 
 
 def hash_text(text: str) -> int:

@@ -1,0 +1,149 @@
+"""GapClassifier: the scikit-learn contract, quality floor, explanations, save/load safety."""
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.model_selection import cross_val_score
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer
+
+from feedback_mining.classify import GapClassifier, classify_frame, default_model, heldout_split, load_labeled_corpus
+from feedback_mining.errors import UserError
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    return load_labeled_corpus()
+
+
+@pytest.fixture(scope="module")
+def model():
+    return default_model()
+
+
+def test_corpus_meets_the_brief(corpus):
+    assert len(corpus) >= 1500
+    counts = corpus["gap"].value_counts()
+    assert set(counts.index) == {"understanding", "process", "behavior", "promotion", "perception"} and counts.min() >= 200
+    assert corpus["industry"].nunique() >= 6
+    assert set(corpus["channel"]) <= {"电话", "微信", "微博", "邮件", "门店", "App", "网页"}
+    months = corpus["created_at"].str.slice(0, 7).nunique()
+    assert months >= 12
+    lengths = corpus["text"].str.len()
+    assert lengths.min() >= 8 and lengths.max() <= 400
+    assert corpus["text"].is_unique and corpus["complaint_id"].is_unique
+
+
+def test_heldout_split_is_fixed_by_id(corpus):
+    assert heldout_split(["C00001", "C00002"]).tolist() == heldout_split(["C00001", "C00002"]).tolist()
+    share = corpus["heldout"].mean()
+    assert 0.15 < share < 0.25
+
+
+def test_default_model_beats_rules_on_heldout(corpus, model):
+    from sklearn.metrics import f1_score
+
+    test = corpus[corpus["heldout"]]
+    train = corpus[~corpus["heldout"]]
+    f1_model = f1_score(test["gap"], model.predict(test["text"]), average="macro")
+    rules = GapClassifier(method="rules").fit(train["text"], train["gap"])
+    f1_rules = f1_score(test["gap"], rules.predict(test["text"]), average="macro")
+    assert f1_model >= 0.70 and f1_model >= f1_rules + 0.10, (f1_model, f1_rules)
+
+
+@pytest.mark.parametrize("text,gap", [
+    ("销售承诺送三次保养，现在不认账了，说当时没这回事", "promotion"),
+    ("网上写的四星酒店，实际跟招待所差不多，和图片完全不一样", "promotion"),
+    ("服务顾问态度恶劣，爱理不理的，问三遍才回一句", "behavior"),
+    ("外卖小哥把汤洒了一半，还骂我事多", "behavior"),
+    ("质保期内厂家没有配件，等了两个月还没修，4S店说只能等", "process"),
+    ("客服电话永远占线，转了三个部门都说不归他们管", "process"),
+    ("酒店居然不提供吹风机和热水壶，这都什么年代了", "understanding"),
+    ("套餐强制捆绑我们根本用不上的增值服务，设计太不合理", "understanding"),
+    ("菜太咸了，分量也少，真的不值这个价", "perception"),
+    ("新车开了三个月变速箱就顿挫异响", "perception"),
+])
+def test_codebook_examples(model, text, gap):
+    assert model.predict([text])[0] == gap
+
+
+def _strip(texts):
+    return [t.strip() for t in texts]
+
+
+def test_sklearn_contract(corpus):
+    small = corpus.groupby("gap").head(60)
+    clf = GapClassifier(review_threshold=0.5)
+    assert clone(clf).get_params() == clf.get_params()
+    with pytest.raises(ValueError):
+        GapClassifier(method="magic").fit(["a", "b"], ["process", "behavior"])
+    scores = cross_val_score(clf, small["text"], small["gap"], cv=3, scoring="f1_macro")
+    assert scores.mean() > 0.4
+    pipe = Pipeline([("strip", FunctionTransformer(_strip)), ("gap", clf)])
+    pipe.fit(small["text"], small["gap"])
+    proba = pipe.predict_proba(["退款流程太繁琐"])
+    assert proba.shape == (1, 5) and np.isclose(proba.sum(), 1)
+    restored = pickle.loads(pickle.dumps(pipe))
+    assert restored.predict(["骑手态度差还骂人"]).tolist() == pipe.predict(["骑手态度差还骂人"]).tolist()
+    assert list(pipe.named_steps["gap"].classes_) == ["promotion", "behavior", "process", "understanding", "perception"]
+
+
+def test_review_threshold_is_chosen_on_validation(model):
+    stats = model.review_stats_
+    assert 0.2 <= model.review_threshold_ <= 0.95
+    assert stats["accepted_accuracy"] >= 0.9 - 1e-9 and 0 < stats["review_share"] < 1
+
+
+def test_explain_names_words_and_cues(model):
+    exp = model.explain("服务顾问态度恶劣，爱理不理")
+    assert exp["gap"] == "behavior"
+    assert "behavior" in exp["cues"] and "态度恶劣" in exp["cues"]["behavior"]
+    feats = [f for f, _ in exp["top_features"]["behavior"]]
+    assert feats and any("态度" in f or "理" in f for f in feats)
+    assert abs(sum(exp["proba"].values()) - 1) < 1e-6
+
+
+def test_save_load_verifies_hash_and_taxonomy(tmp_path, corpus):
+    small = corpus.groupby("gap").head(40)
+    clf = GapClassifier(review_threshold=0.5).fit(small["text"], small["gap"])
+    path = clf.save(tmp_path / "m.joblib")
+    meta = (tmp_path / "m.joblib.json").read_text(encoding="utf-8")
+    assert "taxonomy_hash" in meta and "tokenizer_backend" in meta and "model_sha256" in meta
+    back = GapClassifier.load(path)
+    assert back.predict(["宣传的和实物不一样"]).tolist() == clf.predict(["宣传的和实物不一样"]).tolist()
+    data = bytearray(path.read_bytes())
+    data[-10] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(UserError, match="SHA-256"):
+        GapClassifier.load(path)
+
+
+def test_model_for_another_taxonomy_is_refused(tmp_path, corpus):
+    import yaml
+
+    from feedback_mining.taxonomy import default_taxonomy_path
+
+    small = corpus.groupby("gap").head(30)
+    path = GapClassifier(review_threshold=0.5).fit(small["text"], small["gap"]).save(tmp_path / "m.joblib")
+    data = yaml.safe_load(default_taxonomy_path().read_text(encoding="utf-8"))
+    data["labels"][0]["cues"].append("新增线索")
+    other = tmp_path / "other.yaml"
+    other.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(UserError, match="another taxonomy"):
+        GapClassifier.load(path, taxonomy=other)
+
+
+def test_classify_frame_columns_order_and_empty_rows(model):
+    import pandas as pd
+
+    df = pd.DataFrame({"id": ["1", "2", "3"], "内容": ["說好的贈品沒給，還說我記錯了 😡", "   ", "快递员把包裹扔门口丢了，我要去12315投诉"]})
+    out = classify_frame(df, model, "内容")
+    assert out["id"].tolist() == ["1", "2", "3"] and out["内容"].tolist() == df["内容"].tolist()
+    for col in ["gap", "gap_zh", "gap_confidence", "needs_review", "escalation_risk", "escalation_reasons", "customer_demand"] + [f"proba_{c}" for c in model.classes_]:
+        assert col in out.columns
+    assert out.loc[1, "gap"] == "" and bool(out.loc[1, "needs_review"]) is True
+    assert out.loc[0, "gap"] == "promotion" and out.loc[0, "gap_zh"] == "促销差距"
+    assert out.loc[2, "escalation_risk"] == "high"
