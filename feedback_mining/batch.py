@@ -160,18 +160,17 @@ def classify_file(input_path: str | os.PathLike, output: str | os.PathLike, mode
     report = LoadReport(str(input_path))
     summary = BatchSummary(output=str(output))
     bar = None
-    if not quiet:
-        from tqdm import tqdm
-
-        total = None
-        bar = tqdm(total=total, unit="rows", desc="classify", file=sys.stderr, dynamic_ncols=True, smoothing=0.1)
-
     chunks = iter_complaint_chunks(input_path, text_column, sheet, chunk_rows=chunk_rows, report=report)
     stats: dict[int, tuple[int, int, int]] = {}
     try:
         first = next(chunks, None)
         if first is None:
             raise UserError(f"{input_path}: no rows to classify")
+        if not quiet:
+            from tqdm import tqdm
+
+            bar = tqdm(total=_estimate_rows(Path(input_path)), unit="rows", desc="classify", file=sys.stderr,
+                       dynamic_ncols=True, smoothing=0.1)
         col = first.attrs["text_column"]
         _init(model, col, mask, part_ext)
 
@@ -186,13 +185,13 @@ def classify_file(input_path: str | os.PathLike, output: str | os.PathLike, mode
             for index, chunk in enumerate(gen()):
                 if index in done:
                     summary.resumed_rows += len(chunk)
-                    if bar:
+                    if bar is not None:
                         bar.update(len(chunk))
                     continue
                 if pool is None:
                     i, n, nr, hr = _classify_part(index, chunk, str(parts_dir))
                     stats[i] = (n, nr, hr)
-                    if bar:
+                    if bar is not None:
                         bar.update(n)
                     continue
                 pending[pool.submit(_classify_part, index, chunk, str(parts_dir))] = len(chunk)
@@ -202,18 +201,18 @@ def classify_file(input_path: str | os.PathLike, output: str | os.PathLike, mode
                         pending.pop(fut)
                         i, n, nr, hr = fut.result()
                         stats[i] = (n, nr, hr)
-                        if bar:
+                        if bar is not None:
                             bar.update(n)
             for fut in list(pending):
                 i, n, nr, hr = fut.result()
                 stats[i] = (n, nr, hr)
-                if bar:
+                if bar is not None:
                     bar.update(n)
         finally:
             if pool is not None:
                 pool.shutdown(wait=True, cancel_futures=True)
     finally:
-        if bar:
+        if bar is not None:
             bar.close()
 
     parts = sorted(parts_dir.glob(f"[0-9]*{part_ext}"))
@@ -241,6 +240,25 @@ def classify_file(input_path: str | os.PathLike, output: str | os.PathLike, mode
     if strict and summary.rows_rejected:
         raise UserError(f"{summary.rows_rejected} malformed rows (see {summary.rejects_path}); --strict makes this an error")
     return summary
+
+
+def _estimate_rows(path: Path) -> int | None:
+    """Rows to expect, for the progress bar's ETA (newlines for text files, metadata for Parquet)."""
+    ext = path.suffix.lower()
+    try:
+        if ext == ".parquet":
+            import pyarrow.parquet as pq
+
+            return pq.ParquetFile(path).metadata.num_rows
+        if ext in (".csv", ".tsv", ".txt", ".jsonl"):
+            n = 0
+            with open(path, "rb") as fh:
+                for block in iter(lambda: fh.read(1 << 24), b""):
+                    n += block.count(b"\n")
+            return max(n - (1 if ext in (".csv", ".tsv") else 0), 0) or None
+    except OSError:
+        return None
+    return None
 
 
 def _count_rows(path: Path) -> int:

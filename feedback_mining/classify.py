@@ -126,7 +126,7 @@ def default_vectorizer(tokenizer: Tokenizer | None = None, taxonomy=None) -> Fea
         ("chars", TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True, min_df=2, max_df=0.5,
                                   max_features=300_000)),
         ("cues", CueFeatures(taxonomy)),
-    ], transformer_weights={"words": 1.0, "chars": 1.0, "cues": 0.6})
+    ], transformer_weights={"words": 1.0, "chars": 1.0, "cues": 0.1})
 
 
 def default_estimator(random_state: int | None = 0) -> CalibratedClassifierCV:
