@@ -71,7 +71,8 @@ def _init(model: GapClassifier, text_column: str, mask: bool, part_ext: str) -> 
 def _classify_part(index: int, chunk: pd.DataFrame, parts_dir: str) -> tuple[int, int, int, int]:
     w = _WORKER
     out = classify_frame(chunk, w["model"], w["text_column"])
-    write_table(out, Path(parts_dir) / f"{index:07d}{w['part_ext']}", mask=w["mask"])
+    input_columns = [c for c in chunk.columns if c not in ("complaint_id", "empty_text")]
+    write_table(out, Path(parts_dir) / f"{index:07d}{w['part_ext']}", mask=w["mask"], mask_columns=input_columns)
     return index, len(out), int(out["needs_review"].sum()), int((out["escalation_risk"] == "high").sum())
 
 

@@ -7,7 +7,7 @@ array(['promotion'], dtype=object)
 
 ``GapClassifier`` is a scikit-learn estimator (fit / predict / predict_proba / get_params,
 works in ``Pipeline`` and ``cross_val_score``, picklable). Features: TF-IDF on segmented
-words (uni+bigrams), character n-grams, and cue counts from the taxonomy; a linear model
+words (uni+bigrams), character n-grams (vectorized, see :mod:`.features`), and cue counts from the taxonomy; a linear model
 with calibrated probabilities. ``method="rules"`` is the zero-training baseline.
 """
 from __future__ import annotations
@@ -26,7 +26,6 @@ import pandas as pd
 from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
 from sklearn.calibration import CalibratedClassifierCV
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import FeatureUnion
@@ -35,40 +34,17 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import __version__
 from .errors import UserError
+from .features import CharNgramTfidf, WordNgramTfidf
 from .normalize import normalize_text
 from .paths import cache_dir, corpus_file
 from .segment import Tokenizer
 from .taxonomy import Taxonomy, load_taxonomy
 
-__all__ = ["GapClassifier", "WordNgrams", "CueFeatures", "heldout_split", "default_model", "load_model",
+__all__ = ["GapClassifier", "CueFeatures", "heldout_split", "default_model", "load_model",
            "load_labeled_corpus", "classify_frame", "GAP_COLUMNS"]
 
 
 # --- feature steps (small, picklable) --------------------------------------------------------
-class WordNgrams:
-    """Analyzer for ``TfidfVectorizer``: word unigrams and bigrams from a :class:`Tokenizer`."""
-
-    def __init__(self, tokenizer: Tokenizer | None = None, ngram_max: int = 2):
-        self.tokenizer = tokenizer
-        self.ngram_max = ngram_max
-
-    def __call__(self, text: str) -> list[str]:
-        tokens = (self.tokenizer or _default_tokenizer())(text)
-        grams = list(tokens)
-        for n in range(2, self.ngram_max + 1):
-            grams.extend(" ".join(tokens[i:i + n]) for i in range(len(tokens) - n + 1))
-        return grams
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, WordNgrams) and (self.tokenizer, self.ngram_max) == (other.tokenizer, other.ngram_max)
-
-    def __hash__(self) -> int:
-        return hash((self.tokenizer, self.ngram_max))
-
-    def __repr__(self) -> str:
-        return f"WordNgrams(tokenizer={self.tokenizer!r}, ngram_max={self.ngram_max})"
-
-
 _TOKENIZER: Tokenizer | None = None
 
 
@@ -96,12 +72,13 @@ class CueFeatures(TransformerMixin, BaseEstimator):
         tax, codes = self.taxonomy_, self.codes_
         rows, cols, vals = [], [], []
         k = len(codes)
+        patterns = tax.cue_patterns()
         for i, text in enumerate(X):
-            hits = tax.match_cues(text, normalized=True)
+            hits = {code: n for code, rx in zip(codes, patterns) if (n := len(rx.findall(text)))}
             rule = next((c for c in codes if c in hits and c != tax.fallback), tax.fallback)
             for j, code in enumerate(codes):
                 if code in hits:
-                    rows.append(i), cols.append(j), vals.append(np.log1p(len(hits[code])))
+                    rows.append(i), cols.append(j), vals.append(np.log1p(hits[code]))
             if self.rule_label:
                 rows.append(i), cols.append(k + codes.index(rule)), vals.append(1.0)
         width = 2 * k if self.rule_label else k
@@ -120,11 +97,10 @@ def _as_taxonomy(tax: Taxonomy | str | os.PathLike | None) -> Taxonomy:
 
 
 def default_vectorizer(tokenizer: Tokenizer | None = None, taxonomy=None) -> FeatureUnion:
-    """Words (uni+bigrams) + character 1–3-grams + taxonomy cues, each TF-IDF / scaled."""
+    """Words (uni+bigrams) + character 1–3-grams (TF-IDF, sublinear) + taxonomy cue counts."""
     return FeatureUnion([
-        ("words", TfidfVectorizer(analyzer=WordNgrams(tokenizer), sublinear_tf=True, min_df=2, max_df=0.5)),
-        ("chars", TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True, min_df=2, max_df=0.5,
-                                  max_features=300_000)),
+        ("words", WordNgramTfidf(tokenizer, ngram_max=2, min_df=2, max_df=0.5)),
+        ("chars", CharNgramTfidf(ngram_range=(1, 3), min_df=2, max_df=0.5, max_features=300_000)),
         ("cues", CueFeatures(taxonomy)),
     ], transformer_weights={"words": 1.0, "chars": 1.0, "cues": 0.1})
 
@@ -256,7 +232,10 @@ class GapClassifier(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, X) -> np.ndarray:
         check_is_fitted(self, "classes_")
-        texts = self._texts(X)
+        return self._proba_normalized(self._texts(X))
+
+    def _proba_normalized(self, texts: list[str]) -> np.ndarray:
+        """Probabilities for texts that are already normalized (columns in ``classes_`` order)."""
         if self.method == "rules":
             return self._rules_proba(texts)
         if not texts:
@@ -314,16 +293,10 @@ class GapClassifier(ClassifierMixin, BaseEstimator):
     def _feature_names(self) -> np.ndarray:
         names = self.__dict__.get("_names")
         if names is None:
-            parts = []
-            for name, step in self.vectorizer_.transformer_list:
-                if hasattr(step, "vocabulary_"):
-                    inv = np.empty(len(step.vocabulary_), dtype=object)
-                    for term, j in step.vocabulary_.items():
-                        inv[j] = f"{name[:-1] if name.endswith('s') else name}:{term}"
-                    parts.append(inv)
-                else:
-                    parts.append(np.asarray(step.get_feature_names_out(), dtype=object))
-            names = np.concatenate(parts)
+            prefix = {"words": "word:", "chars": "char:"}
+            names = np.concatenate([
+                np.array([prefix.get(name, "") + str(n) for n in step.get_feature_names_out()], dtype=object)
+                for name, step in self.vectorizer_.transformer_list])
             self._names = names
         return names
 
@@ -469,7 +442,7 @@ def classify_frame(df: pd.DataFrame, model: GapClassifier, text_column: str) -> 
     proba = np.zeros((len(texts), len(classes)))
     idx = np.flatnonzero(~empty)
     if len(idx):
-        proba[idx] = model.predict_proba([texts[i] for i in idx])
+        proba[idx] = model._proba_normalized([texts[i] for i in idx])
     best = proba.argmax(1) if len(classes) else np.zeros(len(texts), dtype=int)
     gaps = np.array(classes, dtype=object)[best]
     gaps[empty] = ""

@@ -587,11 +587,17 @@ def mask_frame(df: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFra
     return out
 
 
+_FORMULA_RE = r"^[=+\-@\t\r]"
+
+
 def _neutralized(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
     for c in out.columns:
         if _is_text(out[c]):
-            out[c] = out[c].map(neutralize_formula)
+            col = out[c]
+            risky = col.map(lambda v: isinstance(v, str)) & col.astype(str).str.match(_FORMULA_RE)
+            if risky.any():
+                out[c] = col.where(~risky, "'" + col.astype(str))
     out.columns = [neutralize_formula(str(c)) for c in out.columns]
     return out
 
@@ -617,15 +623,16 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb"):
         raise
 
 
-def write_table(df: pd.DataFrame, path: str | os.PathLike, *, mask: bool = True) -> Path:
+def write_table(df: pd.DataFrame, path: str | os.PathLike, *, mask: bool = True, mask_columns: list[str] | None = None) -> Path:
     """Write ``df`` by extension (.csv .tsv .xlsx .jsonl .parquet), atomically and safely.
 
     Personal data is masked unless ``mask=False``; CSV/TSV/XLSX cells that would start a
     formula are neutralized. CSV is written as UTF-8 with BOM so Excel shows Chinese.
+    ``mask_columns`` limits masking to those columns (e.g. the input's, not generated ones).
     """
     path = Path(path)
     ext = path.suffix.lower()
-    out = mask_frame(df) if mask else df
+    out = mask_frame(df, mask_columns) if mask else df
     if ext in (".csv", ".tsv", ".txt"):
         out = _neutralized(out)
         with atomic_write(path, "w") as fh:

@@ -202,10 +202,11 @@ class Tokenizer:
         if not text:
             return []
         raw = self._get_cut()(text)
-        tokens = [t.strip() for t in raw if _MEANINGFUL.search(t)]
-        if self.lowercase:
+        # Keep words; drop whitespace, punctuation and emoji-only tokens (isalnum is the fast path).
+        tokens = [t for t in raw if t.isalnum() or (not t.isspace() and _MEANINGFUL.search(t))]
+        if self.lowercase and not text.islower():
             tokens = [t.lower() if t.isascii() else t for t in tokens]
-        if self.merge_negations:
+        if self.merge_negations and not NEGATORS.isdisjoint(tokens):
             tokens = _merge_negations(tokens)
         stop = self._get_stop()
         if stop:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -23,6 +24,7 @@ from .paths import corpus_file
 
 __all__ = ["Gap", "Taxonomy", "load_taxonomy", "default_taxonomy_path"]
 
+_PATTERNS: dict[str, list] = {}
 _TOP_KEYS = {"version", "name", "labels"}
 _LABEL_KEYS = {"code", "zh", "en", "precedence", "definition", "cues", "fallback"}
 _REQUIRED = ("code", "zh", "en", "precedence", "cues")
@@ -83,6 +85,14 @@ class Taxonomy:
             if hits:
                 found[g.code] = hits
         return found
+
+    def cue_patterns(self) -> list[re.Pattern]:
+        """One compiled alternation per label (same order as :attr:`codes`), longest cues first."""
+        cached = _PATTERNS.get(self.fingerprint())
+        if cached is None:
+            cached = [re.compile("|".join(re.escape(c) for c in sorted(g.cues, key=len, reverse=True))) for g in self.labels]
+            _PATTERNS[self.fingerprint()] = cached
+        return cached
 
     def rules_label(self, text: str) -> str:
         """Zero-training label: the highest-precedence label with a cue in the text, else the fallback."""
