@@ -23,7 +23,7 @@ import pandas as pd
 
 from .classify import GapClassifier, classify_frame
 from .errors import UserError
-from .io import LoadReport, atomic_write, iter_complaint_chunks, write_table
+from .io import LoadReport, _neutralized, atomic_write, iter_complaint_chunks, mask_frame, write_table
 from .segment import _pool_context
 
 __all__ = ["BatchSummary", "classify_file", "classify_file_dask", "OUTPUT_EXTENSIONS"]
@@ -64,58 +64,62 @@ class BatchSummary:
 _WORKER: dict = {}
 
 
-def _init(model: GapClassifier, text_column: str, mask: bool, part_ext: str) -> None:
-    _WORKER.update(model=model, text_column=text_column, mask=mask, part_ext=part_ext)
+def _init(model: GapClassifier, text_column: str, mask: bool) -> None:
+    _WORKER.update(model=model, text_column=text_column, mask=mask)
+
+
+def classify_chunk(chunk: pd.DataFrame, model: GapClassifier, text_column: str, mask: bool) -> pd.DataFrame:
+    """One chunk → output rows (input columns masked unless ``mask=False``); shared by both engines."""
+    out = classify_frame(chunk, model, text_column)
+    if mask:
+        out = mask_frame(out, [c for c in chunk.columns if c not in ("complaint_id", "empty_text")])
+    return out
+
+
+def _write_part(out: pd.DataFrame, path: Path) -> tuple[int, int, int]:
+    with atomic_write(path, "wb") as fh:
+        out.to_parquet(fh, index=False)
+    return len(out), int(out["needs_review"].sum()), int((out["escalation_risk"] == "high").sum())
 
 
 def _classify_part(index: int, chunk: pd.DataFrame, parts_dir: str) -> tuple[int, int, int, int]:
     w = _WORKER
-    out = classify_frame(chunk, w["model"], w["text_column"])
-    input_columns = [c for c in chunk.columns if c not in ("complaint_id", "empty_text")]
-    write_table(out, Path(parts_dir) / f"{index:07d}{w['part_ext']}", mask=w["mask"], mask_columns=input_columns)
-    return index, len(out), int(out["needs_review"].sum()), int((out["escalation_risk"] == "high").sum())
+    out = classify_chunk(chunk, w["model"], w["text_column"], w["mask"])
+    return (index, *_write_part(out, Path(parts_dir) / f"{index:07d}.parquet"))
 
 
 # --- driver -------------------------------------------------------------------------------
-def _part_ext(output: Path) -> str:
-    ext = output.suffix.lower()
-    return ".parquet" if ext in (".parquet", ".xlsx") else ext
-
-
-def _join_parts(parts: list[Path], output: Path, mask: bool) -> None:
+def _join_parts(parts: list[Path], output: Path) -> None:
+    """Join Parquet part files, in order, into ``output`` (atomically), streaming one part at a time."""
     ext = output.suffix.lower()
     if ext in (".csv", ".tsv"):
-        with atomic_write(output, "wb") as out:
+        with atomic_write(output, "w") as fh:
+            fh.write("\ufeff")
             for i, p in enumerate(parts):
-                with open(p, "rb") as fh:
-                    if i:
-                        fh.readline()  # header of later parts
-                    else:
-                        pass
-                    data = fh.read()
-                    if i and data.startswith(b"\xef\xbb\xbf"):
-                        data = data[3:]
-                    out.write(data)
+                _neutralized(pd.read_parquet(p)).to_csv(fh, index=False, header=i == 0, sep="\t" if ext == ".tsv" else ",")
     elif ext == ".jsonl":
-        with atomic_write(output, "wb") as out:
+        with atomic_write(output, "w") as fh:
             for p in parts:
-                with open(p, "rb") as fh:
-                    shutil.copyfileobj(fh, out)
+                pd.read_parquet(p).to_json(fh, orient="records", lines=True, force_ascii=False)
     elif ext == ".parquet":
         import pyarrow.parquet as pq
 
-        with atomic_write(output, "wb") as out:
+        with atomic_write(output, "wb") as fh:
             writer = None
             for p in parts:
                 table = pq.read_table(p)
                 if writer is None:
-                    writer = pq.ParquetWriter(out, table.schema)
+                    writer = pq.ParquetWriter(fh, table.schema)
                 writer.write_table(table.cast(writer.schema) if table.schema != writer.schema else table)
             if writer is not None:
                 writer.close()
-    else:  # xlsx: whole file in memory, fine for Excel-sized data
-        frames = [pd.read_parquet(p) for p in parts]
-        write_table(pd.concat(frames, ignore_index=True), output, mask=False)
+    else:  # xlsx: Excel-sized data, whole file in memory
+        write_table(pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True), output, mask=False)
+
+
+def _part_counts(path: Path) -> tuple[int, int, int]:
+    part = pd.read_parquet(path, columns=["needs_review", "escalation_risk"])
+    return len(part), int(part["needs_review"].sum()), int((part["escalation_risk"] == "high").sum())
 
 
 def _write_rejects(report: LoadReport, output: Path) -> str | None:
@@ -155,8 +159,7 @@ def classify_file(input_path: str | os.PathLike, output: str | os.PathLike, mode
             shutil.rmtree(parts_dir)
     parts_dir.mkdir(parents=True, exist_ok=True)
     manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
-    part_ext = _part_ext(output)
-    done = {int(p.name[:7]) for p in parts_dir.glob(f"[0-9]*{part_ext}")}
+    done = {int(p.name[:7]) for p in parts_dir.glob("[0-9]*.parquet")}
 
     report = LoadReport(str(input_path))
     summary = BatchSummary(output=str(output))
@@ -173,7 +176,7 @@ def classify_file(input_path: str | os.PathLike, output: str | os.PathLike, mode
             bar = tqdm(total=_estimate_rows(Path(input_path)), unit="rows", desc="classify", file=sys.stderr,
                        dynamic_ncols=True, smoothing=0.1)
         col = first.attrs["text_column"]
-        _init(model, col, mask, part_ext)
+        _init(model, col, mask)
 
         def gen():
             yield first
@@ -181,7 +184,7 @@ def classify_file(input_path: str | os.PathLike, output: str | os.PathLike, mode
 
         pending: dict = {}
         pool = ProcessPoolExecutor(workers, mp_context=_pool_context(), initializer=_init,
-                                   initargs=(model, col, mask, part_ext)) if workers > 1 else None
+                                   initargs=(model, col, mask)) if workers > 1 else None
         try:
             for index, chunk in enumerate(gen()):
                 if index in done:
@@ -216,18 +219,11 @@ def classify_file(input_path: str | os.PathLike, output: str | os.PathLike, mode
         if bar is not None:
             bar.close()
 
-    parts = sorted(parts_dir.glob(f"[0-9]*{part_ext}"))
-    _join_parts(parts, output, mask)
-    # counts for resumed parts come from the parts themselves
-    for p in parts:
-        idx = int(p.name[:7])
-        if idx not in stats:
-            part = pd.read_parquet(p) if part_ext == ".parquet" else None
-            if part is None:
-                n = _count_rows(p)
-                stats[idx] = (n, 0, 0)
-            else:
-                stats[idx] = (len(part), int(part["needs_review"].sum()), int((part["escalation_risk"] == "high").sum()))
+    parts = sorted(parts_dir.glob("[0-9]*.parquet"))
+    _join_parts(parts, output)
+    for p in parts:  # counts of resumed parts come from the parts themselves
+        if int(p.name[:7]) not in stats:
+            stats[int(p.name[:7])] = _part_counts(p)
     shutil.rmtree(parts_dir, ignore_errors=True)
     summary.rows_read = report.rows_read
     summary.rows_written = sum(v[0] for v in stats.values())
@@ -262,92 +258,75 @@ def _estimate_rows(path: Path) -> int | None:
     return None
 
 
-def _count_rows(path: Path) -> int:
-    if path.suffix == ".jsonl":
-        with open(path, "rb") as fh:
-            return sum(1 for _ in fh)
-    return len(pd.read_csv(path, dtype=str, keep_default_na=False, sep="\t" if path.suffix == ".tsv" else ","))
-
-
 # --- Dask -----------------------------------------------------------------------------------
-def _classify_partition(part: pd.DataFrame, model: GapClassifier, text_column: str, mask: bool) -> pd.DataFrame:
-    from .io import mask_frame
+def _dask_part(part: pd.DataFrame, model: GapClassifier, col: str, id_col: str | None, mask: bool, offset: int,
+               parts_dir: str, index: int) -> tuple[int, int, int]:
+    """Classify one Dask partition exactly as the local engine classifies a chunk; write it as a part."""
+    from .normalize import MAX_TEXT_CHARS
 
-    out = classify_frame(part.fillna(""), model, text_column)
-    return mask_frame(out) if mask else out
+    part = part.reset_index(drop=True).fillna("").astype(str)
+    part[col] = part[col].str.slice(0, MAX_TEXT_CHARS)
+    rows = [f"row-{offset + i + 2}" for i in range(len(part))]  # line numbers: 1-based, after the header
+    if id_col is not None:
+        ids = part[id_col].str.strip()
+        part["complaint_id"] = ids.where(ids.ne(""), pd.Series(rows, index=part.index))
+    else:
+        part["complaint_id"] = rows
+    part["empty_text"] = part[col].str.strip().eq("").to_numpy()
+    out = classify_chunk(part, model, col, mask)
+    return _write_part(out, Path(parts_dir) / f"{index:07d}.parquet")
 
 
 def classify_file_dask(input_path: str | os.PathLike, output: str | os.PathLike, model: GapClassifier, *,
                        text_column: str | None = None, scheduler: str | None = None, n_workers: int = 2,
                        blocksize: str = "32MB", mask: bool = True, quiet: bool = False) -> BatchSummary:
-    """Classify with Dask: on the cluster at ``scheduler`` (``tcp://host:8786``), or a local 2-worker cluster.
+    """Classify with Dask: on the cluster at ``scheduler`` (``tcp://host:8786``), or a local 2-worker cluster on 127.0.0.1.
 
-    Input and output are CSV or Parquet. Results are identical to :func:`classify_file`.
+    Input and output are CSV or Parquet; results are identical to :func:`classify_file`. Workers
+    write Parquet parts beside the output (a real cluster needs a shared filesystem there), which
+    the driver then joins in order. Workers need ``pip install feedback-mining[dask]``.
     """
     try:
+        import dask
         import dask.dataframe as dd
         from dask.distributed import Client, LocalCluster
     except ImportError:
         raise UserError("the Dask engine needs dask[dataframe] and distributed: pip install 'feedback-mining[dask]'") from None
+    from .io import _find_id_column
+
     start = time.perf_counter()
     input_path, output = Path(input_path), Path(output)
     if input_path.suffix.lower() not in (".csv", ".parquet") or output.suffix.lower() not in (".csv", ".parquet"):
         raise UserError("the Dask engine reads and writes .csv or .parquet")
-    # Validate and find the text column the same way the local engine does.
-    probe = next(iter_complaint_chunks(input_path, text_column, chunk_rows=1000))
+    report = LoadReport(str(input_path))
+    probe = next(iter_complaint_chunks(input_path, text_column, chunk_rows=1000, report=report))  # validates the file
     col = probe.attrs["text_column"]
+    id_col = _find_id_column([str(c) for c in probe.columns if c not in ("complaint_id", "empty_text")])
+    parts_dir = Path(str(output) + ".parts")
+    shutil.rmtree(parts_dir, ignore_errors=True)
+    parts_dir.mkdir(parents=True)
     cluster = None
-    if scheduler:
-        client = Client(scheduler)
-    else:
-        cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, host="127.0.0.1", dashboard_address=None,
-                               processes=True)
-        client = Client(cluster)
+    client = Client(scheduler) if scheduler else Client(cluster := LocalCluster(
+        n_workers=n_workers, threads_per_worker=1, host="127.0.0.1", dashboard_address=None, processes=True))
     try:
         if input_path.suffix.lower() == ".csv":
-            ddf = dd.read_csv(str(input_path), dtype=str, keep_default_na=False, blocksize=blocksize,
-                              encoding=probe.attrs.get("encoding", "utf-8-sig") if False else "utf-8-sig")
+            enc = {"utf-8": "utf-8-sig"}.get(report.encoding, report.encoding)
+            ddf = dd.read_csv(str(input_path), dtype=str, keep_default_na=False, blocksize=blocksize, encoding=enc)
         else:
-            ddf = dd.read_parquet(str(input_path)).astype(str)
-        # Same complaint_id / empty_text columns as the local reader (row numbers are global).
-        ddf = ddf.reset_index(drop=True)
-        meta = classify_frame(probe.drop(columns=["complaint_id", "empty_text"]).head(1), model, col)
-        lengths = ddf.map_partitions(len).compute()
-        offsets = [0]
-        for n in lengths[:-1]:
-            offsets.append(offsets[-1] + int(n))
-        import dask
-
-        parts = ddf.to_delayed()
+            ddf = dd.read_parquet(str(input_path))
+        lengths = ddf.map_partitions(len).compute().tolist()
+        offsets = [sum(lengths[:i]) for i in range(len(lengths))]
         model_future = client.scatter(model, broadcast=True)
-        delayed_parts = [dask.delayed(_dask_part)(p, model_future, col, mask, off) for p, off in zip(parts, offsets)]
-        meta = meta.assign(complaint_id="", empty_text=False)
-        result = dd.from_delayed(delayed_parts, meta=_order_like(meta, probe))
-        frames = result.compute()
-        if output.suffix.lower() == ".csv":
-            write_table(frames, output, mask=False)
-        else:
-            write_table(frames, output, mask=False)
+        tasks = [dask.delayed(_dask_part)(p, model_future, col, id_col, mask, off, str(parts_dir), i)
+                 for i, (p, off) in enumerate(zip(ddf.to_delayed(), offsets))]
+        counts = dask.compute(*tasks)
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
-    summary = BatchSummary(output=str(output), rows_read=len(frames), rows_written=len(frames),
-                           needs_review=int(frames["needs_review"].sum()),
-                           high_risk=int((frames["escalation_risk"] == "high").sum()))
+    _join_parts(sorted(parts_dir.glob("[0-9]*.parquet")), output)
+    shutil.rmtree(parts_dir, ignore_errors=True)
+    summary = BatchSummary(output=str(output), rows_read=sum(c[0] for c in counts), rows_written=sum(c[0] for c in counts),
+                           needs_review=sum(c[1] for c in counts), high_risk=sum(c[2] for c in counts))
     summary.seconds = time.perf_counter() - start
     return summary
-
-
-def _order_like(meta: pd.DataFrame, probe: pd.DataFrame) -> pd.DataFrame:
-    cols = list(probe.columns) + [c for c in meta.columns if c not in probe.columns]
-    return meta[cols].iloc[:0]
-
-
-def _dask_part(part: pd.DataFrame, model: GapClassifier, col: str, mask: bool, offset: int) -> pd.DataFrame:
-    part = part.reset_index(drop=True).fillna("")
-    n = len(part)
-    texts = part[col].astype(str)
-    part["complaint_id"] = [f"row-{offset + i + 2}" for i in range(n)]  # +2: 1-based and header line
-    part["empty_text"] = texts.str.strip().eq("").to_numpy()
-    return _classify_partition(part, model, col, mask)
