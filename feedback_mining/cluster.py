@@ -5,9 +5,11 @@
 '退款 / 客服 / 不处理'
 >>> tc.predict(["骑手送餐超时还洒了"])
 
-Default: TF-IDF on content words (nouns, verbs, negated phrases; stopwords out) → LSA
-(TruncatedSVD) → KMeans; ``method="nmf"`` uses NMF topics instead. Names come from
-class-based TF-IDF. Very short or empty texts go to an explicit noise theme (id -1).
+Default: TF-IDF on content words (stopwords, numbers and single characters out) → NMF topics
+with the Kullback-Leibler loss, each complaint in its strongest topic (on real reviews this
+agrees better with the product categories than LSA + KMeans: NMI 0.46 vs 0.41, see
+benchmarks/bench_themes.py); ``method="kmeans"`` uses LSA (TruncatedSVD) + KMeans. Names come
+from class-based TF-IDF. Very short or empty texts go to an explicit noise theme (id -1).
 """
 from __future__ import annotations
 
@@ -68,6 +70,10 @@ class ThemeTokenizer:
         return hash((self.tokenizer, self.min_len))
 
 
+def _nmf(k: int, random_state, max_iter: int) -> NMF:
+    return NMF(k, init="nndsvda", beta_loss="kullback-leibler", solver="mu", max_iter=max_iter, random_state=random_state)
+
+
 def _identity(tokens):
     return tokens
 
@@ -93,9 +99,9 @@ class ThemeClusterer(BaseEstimator):
     sample_size : fit on at most this many complaints (then assign the rest); keeps memory flat.
     """
 
-    def __init__(self, k: int | str = "auto", method: str = "kmeans", tokenizer=None, vectorizer=None,
+    def __init__(self, k: int | str = "auto", method: str = "nmf", tokenizer=None, vectorizer=None,
                  k_range: tuple[int, int] = (5, 15), n_components: int = 100, min_chars: int = 4,
-                 sample_size: int = 60_000, n_representatives: int = 5, name_terms: int = 3,
+                 sample_size: int = 30_000, n_representatives: int = 5, name_terms: int = 3,
                  random_state: int | None = 0, n_jobs: int | None = None):
         self.k = k
         self.method = method
@@ -133,7 +139,7 @@ class ThemeClusterer(BaseEstimator):
 
     def _embed(self, X):
         if self.method == "nmf":
-            return self.nmf_.transform(X)
+            return self.nmf_.transform(X)  # topic weights (not normalized: a zero row is noise)
         return l2_normalize(self.svd_.transform(X))
 
     def _assign(self, Z) -> np.ndarray:
@@ -181,15 +187,24 @@ class ThemeClusterer(BaseEstimator):
             kw = {"n_init": 4} if algo is KMeans else {"n_init": 4, "batch_size": 4096}
             self.model_ = algo(k, random_state=self.random_state, **kw).fit(Zfit)
         else:
-            self.nmf_ = NMF(k, init="nndsvda", random_state=self.random_state, max_iter=300).fit(Xfit)
+            self.nmf_ = _nmf(k, self.random_state, 300)
+            Zfit = self.nmf_.fit_transform(Xfit)
         self.k_ = k
         labels = np.full(n, NOISE_THEME, dtype=int)
+        Xreal = Zreal = None
         if len(real):
             Xreal = self.vectorizer_.transform([tokens[i] for i in real])
-            Zreal = self._embed(Xreal)
+            Zreal = np.zeros((len(real), Zfit.shape[1]))
+            in_fit = np.isin(real, fit_idx)
+            Zreal[np.searchsorted(real, fit_idx)] = Zfit
+            if (~in_fit).any():  # the rest (beyond the fitting sample) in chunks: memory stays flat
+                rest = np.flatnonzero(~in_fit)
+                for start in range(0, len(rest), 20_000):
+                    part = rest[start:start + 20_000]
+                    Zreal[part] = self._embed(Xreal[part])
             labels[real] = self._assign(Zreal)
-        else:
-            Xreal = Zreal = None
+            if self.method == "nmf":
+                Zreal = l2_normalize(Zreal)
         self._describe(texts, tokens, labels, real, Xreal, Zreal, gaps)
         self.labels_ = labels
         return labels
@@ -205,7 +220,7 @@ class ThemeClusterer(BaseEstimator):
                 labels = KMeans(k, n_init=2, random_state=self.random_state).fit_predict(Zfit[sample])
                 space = Zfit[sample]
             else:
-                W = NMF(k, init="nndsvda", random_state=self.random_state, max_iter=200).fit_transform(Xfit[sample])
+                W = _nmf(k, self.random_state, 150).fit_transform(Xfit[sample])
                 labels, space = W.argmax(1), l2_normalize(W)
             if len(set(labels)) < 2:
                 continue
@@ -217,8 +232,8 @@ class ThemeClusterer(BaseEstimator):
     def _describe(self, texts, tokens, labels, real, Xreal, Zreal, gaps) -> None:
         """Names (class-based TF-IDF), sizes, representatives, distinctive terms, gap mix."""
         n = len(texts)
-        ids = sorted(set(labels[real].tolist())) if len(real) else []
-        terms_by_theme = class_tfidf([tokens[i] for i in real], labels[real], top=15) if len(ids) else {}
+        ids = sorted(set(labels[real].tolist()) - {NOISE_THEME}) if len(real) else []
+        terms_by_theme = class_tfidf([tokens[i] for i in real], labels[real], top=15, ignore=(NOISE_THEME,)) if len(ids) else {}
         gaps = None if gaps is None else np.asarray(list(gaps), dtype=object)
         themes = []
         for t in ids:
@@ -392,7 +407,7 @@ def hash_text(text: str) -> int:
 
 
 # --- CLI ------------------------------------------------------------------------------------
-def cluster_frame(df: pd.DataFrame, text_column: str, k="auto", method: str = "kmeans", random_state: int = 0):
+def cluster_frame(df: pd.DataFrame, text_column: str, k="auto", method: str = "nmf", random_state: int = 0):
     gaps = df["gap"] if "gap" in df.columns else None
     tc = ThemeClusterer(k=k, method=method, random_state=random_state)
     labels = tc.fit_predict(df[text_column].tolist(), gaps=gaps)
