@@ -100,7 +100,7 @@ class ThemeClusterer(BaseEstimator):
     """
 
     def __init__(self, k: int | str = "auto", method: str = "nmf", tokenizer=None, vectorizer=None,
-                 k_range: tuple[int, int] = (5, 15), n_components: int = 100, min_chars: int = 4,
+                 k_range: tuple[int, int] = (6, 15), n_components: int = 100, min_chars: int = 4,
                  sample_size: int = 30_000, n_representatives: int = 5, name_terms: int = 3,
                  random_state: int | None = 0, n_jobs: int | None = None):
         self.k = k

@@ -45,7 +45,6 @@ _WATCH = [
 _NEGATION = re.compile(r"(不想|(?<!会)不会|没打算|不打算|不是要|不是想|不是非要|不是我想|不是我们要|没说要|没想|不愿意?|不至于|并不想|没有要|无意|没必要|不必|不用|不准备|暂时不|也不去|不去|不找)[^，。！？；,.!?;]{0,6}$")
 _CONTRAST_AFTER = re.compile(r"但|可是|可|现在|只能|只好|逼得|逼我|不得不")
 _HIGH_RE = [(cat, re.compile(p)) for cat, p in _HIGH]
-_ANY_CUE = re.compile("|".join(f"(?:{p})" for _, p in _HIGH + _WATCH))  # one search rules out most texts
 _WATCH_RE = [(cat, re.compile(p)) for cat, p in _WATCH]
 _NOT_SAFETY = re.compile(r"(没有|不存在|无)\S{0,2}安全隐患")
 
@@ -64,7 +63,7 @@ def _negated(text: str, start: int) -> bool:
 def escalation_risk(text: object, normalized: bool = False) -> tuple[str, list[str]]:
     """Risk level (none/watch/high) and the evidence phrases that set it."""
     text = text if normalized and isinstance(text, str) else normalize_text(text)
-    if not text or not _ANY_CUE.search(text):
+    if not text:
         return "none", []
     high, watch = [], []
     for cat, rx in _HIGH_RE:
@@ -101,15 +100,12 @@ _DEMAND_RE = {
     "explanation": re.compile(r"说法|解释|交代|说清楚|讲清楚|给个答复|书面答复|答复|回应|给个理由|合理的理由"),
     "staff_action": re.compile(rf"(处理|处分|开除|辞退|处罚|追责|严肃处理|批评|教育|投诉)(一下)?(这个|那个|该|这位|那位|这名|你们的?)?\S{{0,3}}{_STAFF}|{_STAFF}\S{{0,4}}(开除|辞退|处分|处罚|追责|严肃处理)|换(个|一个|位)?\S{{0,2}}{_STAFF}"),
 }
-_ANY_DEMAND = re.compile("|".join(f"(?:{rx.pattern})" for rx in _DEMAND_RE.values()))
 _DEMAND_NEGATION = re.compile(r"(不要|不需要|不用|不图|不稀罕|不是为了|不在乎|不求)[^，。！？；,.!?;]{0,4}$")
 
 
 def customer_demands(text: object, normalized: bool = False) -> list[str]:
     """What the customer asks for (multi-label, codes of :data:`DEMANDS`); ``['other']`` if nothing named."""
     text = text if normalized and isinstance(text, str) else normalize_text(text)
-    if not _ANY_DEMAND.search(text):
-        return ["other"]
     found = []
     for code, rx in _DEMAND_RE.items():
         for m in rx.finditer(text):

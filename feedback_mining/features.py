@@ -16,6 +16,7 @@ from __future__ import annotations
 from itertools import chain
 
 import numpy as np
+import pandas as pd
 from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.preprocessing import normalize as l2_normalize
@@ -44,12 +45,11 @@ def _df_filter(keys: np.ndarray, doc_ids: np.ndarray, n_docs: int, min_df, max_d
     return uniq[keep], df[keep]
 
 
-def _tfidf(keys: np.ndarray, doc_ids: np.ndarray, n_docs: int, vocab: np.ndarray, idf: np.ndarray) -> sparse.csr_matrix:
+def _tfidf(keys: np.ndarray, doc_ids: np.ndarray, n_docs: int, vocab: pd.Index, idf: np.ndarray) -> sparse.csr_matrix:
     if len(vocab) == 0 or len(keys) == 0:
         return sparse.csr_matrix((n_docs, len(vocab)), dtype=np.float64)
-    pos = np.searchsorted(vocab, keys)
-    pos[pos >= len(vocab)] = 0
-    hit = vocab[pos] == keys
+    pos = vocab.get_indexer(keys)  # hash lookup: several times faster than searchsorted here
+    hit = pos >= 0
     rows, cols = doc_ids[hit], pos[hit]
     X = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n_docs, len(vocab)), dtype=np.float64)
     X.sum_duplicates()
@@ -57,6 +57,14 @@ def _tfidf(keys: np.ndarray, doc_ids: np.ndarray, n_docs: int, vocab: np.ndarray
     X.data += 1.0
     X = X @ sparse.diags(idf)
     return l2_normalize(X, copy=False).tocsr()
+
+
+def _index(vec) -> pd.Index:
+    """The vocabulary as a hashed index, built once per process (not pickled)."""
+    idx = vec.__dict__.get("_index")
+    if idx is None:
+        idx = vec._index = pd.Index(vec.vocab_)
+    return idx
 
 
 class CharNgramTfidf(TransformerMixin, BaseEstimator):
@@ -107,7 +115,12 @@ class CharNgramTfidf(TransformerMixin, BaseEstimator):
     def transform(self, X):
         check_is_fitted(self, "vocab_")
         keys, doc_ids, n_docs = self._keys(X)
-        return _tfidf(keys, doc_ids, n_docs, self.vocab_, self.idf_)
+        return _tfidf(keys, doc_ids, n_docs, _index(self), self.idf_)
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state.pop("_index", None)
+        return state
 
     def get_feature_names_out(self, input_features=None):
         check_is_fitted(self, "vocab_")
@@ -179,7 +192,12 @@ class WordNgramTfidf(TransformerMixin, BaseEstimator):
     def transform(self, X):
         check_is_fitted(self, "vocab_")
         keys, doc_ids, n_docs = self._keys(X)
-        return _tfidf(keys, doc_ids, n_docs, self.vocab_, self.idf_)
+        return _tfidf(keys, doc_ids, n_docs, _index(self), self.idf_)
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state.pop("_index", None)
+        return state
 
     def get_feature_names_out(self, input_features=None):
         check_is_fitted(self, "vocab_")

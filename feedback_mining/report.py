@@ -363,7 +363,7 @@ def run_demo(out: str | Path = "out/demo", input_path: str | None = None) -> int
     classified = classify_frame(df[keep], model, col)
     if "gap" in df.columns and not input_path:
         classified["gap_labelled"] = df["gap"].to_numpy()
-    themed, tc = cluster_frame(classified, col)
+    themed, tc = cluster_frame(classified, col, k=10)  # ten themes read well on one slide
     themed.attrs = {"text_column": col}
     write_table(themed, out / "classified.csv")
     summary = tc.summary()

@@ -215,17 +215,19 @@ class Tokenizer:
 
 
 def _merge_negations(tokens: list[str]) -> list[str]:
+    """「不 专业」→「不专业」, 「不 给 退」→「不给退」: a negator joins the (short, Chinese) word it negates."""
     out: list[str] = []
     i, n = 0, len(tokens)
+    cjk = _CJK_TOKEN.match
     while i < n:
         tok = tokens[i]
         if tok in NEGATORS and i + 1 < n:
             merged, j = tok, i + 1
-            if tokens[j] in _AUX_AFTER_NEGATOR and j + 1 < n and _CJK_TOKEN.match(tokens[j + 1]):
+            if tokens[j] in _AUX_AFTER_NEGATOR and j + 1 < n and cjk(tokens[j + 1]):
                 merged += tokens[j]
                 j += 1
             nxt = tokens[j]
-            if _CJK_TOKEN.match(nxt) and nxt not in _NOT_NEGATABLE and len(nxt) <= 4:
+            if len(nxt) <= 4 and nxt not in _NOT_NEGATABLE and cjk(nxt):
                 out.append(merged + nxt)
                 i = j + 1
                 continue
