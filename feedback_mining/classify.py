@@ -415,7 +415,7 @@ def default_model(retrain: bool = False, verbose: bool = False) -> GapClassifier
 def _code_hash() -> str:
     """Changes when the feature code changes, so a stale cached model is rebuilt."""
     h = hashlib.sha256()
-    for name in ("classify.py", "segment.py", "normalize.py", "taxonomy.py"):
+    for name in ("classify.py", "features.py", "segment.py", "normalize.py", "taxonomy.py"):
         h.update((Path(__file__).parent / name).read_bytes())
     return h.hexdigest()[:12]
 

@@ -67,7 +67,36 @@ def _index(vec) -> pd.Index:
     return idx
 
 
-class CharNgramTfidf(TransformerMixin, BaseEstimator):
+class _KeyedTfidf(TransformerMixin, BaseEstimator):
+    """Shared fit/transform: subclasses turn documents into (n-gram keys, document ids, n_docs)."""
+
+    def _keys(self, docs):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _fit_keys(self, docs):
+        return self._keys(docs)
+
+    def fit(self, X, y=None):
+        keys, doc_ids, n_docs = self._fit_keys(X)
+        vocab, df = _df_filter(keys, doc_ids, n_docs, self.min_df, self.max_df, self.max_features)
+        if len(vocab) == 0:  # a tiny corpus: keep every n-gram rather than none
+            vocab, df = _df_filter(keys, doc_ids, n_docs, 1, 1.0, self.max_features)
+        self.vocab_ = vocab
+        self.idf_ = np.log((1 + n_docs) / (1 + df)) + 1.0
+        return self
+
+    def transform(self, X):
+        check_is_fitted(self, "vocab_")
+        keys, doc_ids, n_docs = self._keys(X)
+        return _tfidf(keys, doc_ids, n_docs, _index(self), self.idf_)
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state.pop("_index", None)  # rebuilt on first use in each process
+        return state
+
+
+class CharNgramTfidf(_KeyedTfidf):
     """TF-IDF over character n-grams (1 ≤ n ≤ 3), like ``TfidfVectorizer(analyzer="char")``."""
 
     def __init__(self, ngram_range: tuple[int, int] = (1, 3), min_df=2, max_df=0.5, max_features: int | None = 300_000):
@@ -103,25 +132,6 @@ class CharNgramTfidf(TransformerMixin, BaseEstimator):
         doc_ids = np.concatenate(docs_all) if docs_all else np.zeros(0, np.int64)
         return keys, doc_ids.astype(np.int64), n_docs
 
-    def fit(self, X, y=None):
-        keys, doc_ids, n_docs = self._keys(X)
-        vocab, df = _df_filter(keys, doc_ids, n_docs, self.min_df, self.max_df, self.max_features)
-        if len(vocab) == 0:
-            vocab, df = _df_filter(keys, doc_ids, n_docs, 1, 1.0, self.max_features)
-        self.vocab_ = vocab
-        self.idf_ = np.log((1 + n_docs) / (1 + df)) + 1.0
-        return self
-
-    def transform(self, X):
-        check_is_fitted(self, "vocab_")
-        keys, doc_ids, n_docs = self._keys(X)
-        return _tfidf(keys, doc_ids, n_docs, _index(self), self.idf_)
-
-    def __getstate__(self):
-        state = self.__dict__.copy()
-        state.pop("_index", None)
-        return state
-
     def get_feature_names_out(self, input_features=None):
         check_is_fitted(self, "vocab_")
         mask = np.uint64((1 << _BITS) - 1)
@@ -135,7 +145,7 @@ class CharNgramTfidf(TransformerMixin, BaseEstimator):
         return np.array(names, dtype=object)
 
 
-class WordNgramTfidf(TransformerMixin, BaseEstimator):
+class WordNgramTfidf(_KeyedTfidf):
     """TF-IDF over word unigrams and bigrams from a tokenizer (default: the project's :class:`Tokenizer`)."""
 
     def __init__(self, tokenizer=None, ngram_max: int = 2, min_df=2, max_df=0.5, max_features: int | None = None):
@@ -151,6 +161,9 @@ class WordNgramTfidf(TransformerMixin, BaseEstimator):
         from .segment import Tokenizer
 
         return Tokenizer(normalize=False)
+
+    def _fit_keys(self, docs):
+        return self._keys(docs, grow=True)
 
     def _keys(self, docs, grow: bool = False):
         if self.ngram_max not in (1, 2):
@@ -178,26 +191,11 @@ class WordNgramTfidf(TransformerMixin, BaseEstimator):
         return keys_arr[~unknown], docs_arr[~unknown], n_docs
 
     def fit(self, X, y=None):
-        keys, doc_ids, n_docs = self._keys(X, grow=True)
-        vocab, df = _df_filter(keys, doc_ids, n_docs, self.min_df, self.max_df, self.max_features)
-        if len(vocab) == 0:
-            vocab, df = _df_filter(keys, doc_ids, n_docs, 1, 1.0, self.max_features)
-        self.vocab_ = vocab
-        self.idf_ = np.log((1 + n_docs) / (1 + df)) + 1.0
+        super().fit(X, y)
         # Only the tokens the vocabulary needs are kept (smaller model files).
-        needed = set((vocab & np.uint64(0xFFFFFFFF)).tolist()) | set((vocab >> np.uint64(32)).tolist())
+        needed = set((self.vocab_ & np.uint64(0xFFFFFFFF)).tolist()) | set((self.vocab_ >> np.uint64(32)).tolist())
         self.token_ids_ = {t: i for t, i in self.token_ids_.items() if i + 1 in needed}
         return self
-
-    def transform(self, X):
-        check_is_fitted(self, "vocab_")
-        keys, doc_ids, n_docs = self._keys(X)
-        return _tfidf(keys, doc_ids, n_docs, _index(self), self.idf_)
-
-    def __getstate__(self):
-        state = self.__dict__.copy()
-        state.pop("_index", None)
-        return state
 
     def get_feature_names_out(self, input_features=None):
         check_is_fitted(self, "vocab_")
