@@ -26,7 +26,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from .normalize import mask_pii  # noqa: E402
 from .taxonomy import Taxonomy, load_taxonomy  # noqa: E402
 
-__all__ = ["cjk_font", "gap_colors", "ChartSkipped", "gap_pareto", "gap_trend", "gap_heatmap", "top_themes",
+__all__ = ["cjk_font", "gap_colors", "ChartSkipped", "gap_pareto", "gap_trend", "gap_heatmap", "top_themes", "pareto_svg", "trend_svg",
            "gap_words", "risk_and_review", "silent_customers", "all_charts", "CHART_TITLES"]
 
 KNOWN_CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Source Han Sans CN", "WenQuanYi Zen Hei",
@@ -50,7 +50,8 @@ def cjk_font() -> str:
             font_manager.fontManager.addfont(configured)
             return font_manager.FontProperties(fname=configured).get_name()
         return configured
-    available = {f.name for f in font_manager.fontManager.ttflist}
+    # Only families with a regular weight: Debian's fonts-noto-cjk can expose a bold-only family.
+    available = {f.name for f in font_manager.fontManager.ttflist if f.weight in (400, "normal", "regular", "book")}
     for fam in KNOWN_CJK_FAMILIES:
         if fam in available:
             return fam
@@ -61,7 +62,8 @@ def cjk_font() -> str:
             try:
                 font_manager.fontManager.addfont(path)
                 name = font_manager.FontProperties(fname=path).get_name()
-                if name in KNOWN_CJK_FAMILIES or "CJK" in name or "WenQuanYi" in name:
+                regular = any(f.name == name and f.weight in (400, "normal", "regular", "book") for f in font_manager.fontManager.ttflist)
+                if regular and (name in KNOWN_CJK_FAMILIES or "CJK" in name or "WenQuanYi" in name):
                     return name
             except Exception:
                 continue
@@ -140,7 +142,7 @@ def gap_pareto(df: pd.DataFrame, taxonomy=None, english: bool = True) -> Figure:
     ax2.spines["top"].set_visible(False)
     ax.set_ylim(0, counts.max() * 1.18)
     ax.set_title("投诉根因帕累托图  Gap Pareto")
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.09, right=0.91, bottom=0.15, top=0.9)  # fixed layout: redraws fast in the explorer
     return fig
 
 
@@ -185,8 +187,9 @@ def gap_trend(df: pd.DataFrame, period: str = "month", taxonomy=None, english: b
     ax.set_xticks(x[::step], table.index[::step], rotation=45 if len(x) > 8 else 0, ha="right" if len(x) > 8 else "center")
     ax.set_ylabel("投诉数 complaints")
     ax.set_title(f"各根因投诉趋势（按{'月' if period == 'month' else '周'}）  Gap trend")
-    ax.legend(ncol=min(5, len(table.columns)), loc="upper center", bbox_to_anchor=(0.5, -0.18 if len(x) > 8 else -0.1), frameon=False, fontsize=9)
-    fig.tight_layout()
+    rotated = len(x) > 8
+    ax.legend(ncol=min(5, len(table.columns)), loc="upper center", bbox_to_anchor=(0.5, -0.2 if rotated else -0.1), frameon=False, fontsize=9)
+    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.27 if rotated else 0.2, top=0.9)
     return fig
 
 
@@ -344,6 +347,84 @@ def silent_customers(n_complaints: int, complaint_ratio: float = 0.04) -> Figure
             transform=ax.transAxes, fontsize=9, color="#555555")
     fig.tight_layout()
     return fig
+
+
+# --- light SVG versions for the explorer widget (redrawn on every filter change in ~1 ms) ----------
+def _svg(width: int, height: int, body: list[str], title: str) -> str:
+    fam = f"'{cjk_font()}','Noto Sans CJK SC','Microsoft YaHei','PingFang SC',sans-serif"
+    return (f"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 {width} {height}' width='100%' "
+            f"style='max-width:{width}px;font-family:{fam}'>"
+            f"<text x='{width / 2}' y='22' text-anchor='middle' font-size='16'>{_xml(title)}</text>{''.join(body)}</svg>")
+
+
+def _xml(text: object) -> str:
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("'", "&#39;")
+
+
+def pareto_svg(counts: pd.Series, taxonomy=None) -> str:
+    """The gap Pareto as an SVG string: bars sorted by count, cumulative-share line and labels."""
+    tax = _tax(taxonomy)
+    counts = counts[counts > 0].sort_values(ascending=False)
+    if counts.empty:
+        raise ChartSkipped("no complaints match the filters")
+    W_, H, left, right, top, bottom = 560, 320, 50, 50, 40, 50
+    pw, ph = W_ - left - right, H - top - bottom
+    colors = gap_colors(tax.codes, tax)
+    vmax = counts.max() * 1.15
+    step = pw / len(counts)
+    body, points = [], []
+    total, cum = counts.sum(), 0
+    for i, (code, n) in enumerate(counts.items()):
+        h = ph * n / vmax
+        x = left + i * step + step * 0.2
+        body.append(f"<rect x='{x:.1f}' y='{top + ph - h:.1f}' width='{step * 0.6:.1f}' height='{h:.1f}' fill='{colors.get(code, '#BAB0AC')}'/>")
+        body.append(f"<text x='{x + step * 0.3:.1f}' y='{top + ph - h - 4:.1f}' text-anchor='middle' font-size='11'>{int(n)}</text>")
+        body.append(f"<text x='{x + step * 0.3:.1f}' y='{top + ph + 16:.1f}' text-anchor='middle' font-size='12'>{_xml(tax.zh(code) or code)}</text>")
+        body.append(f"<text x='{x + step * 0.3:.1f}' y='{top + ph + 30:.1f}' text-anchor='middle' font-size='10' fill='#666'>{_xml(code)}</text>")
+        cum += n
+        points.append((x + step * 0.3, top + ph - ph * (cum / total) / 1.1, cum / total))
+    body.append(f"<polyline fill='none' stroke='#333' stroke-width='1.8' points='{' '.join(f'{x:.1f},{y:.1f}' for x, y, _ in points)}'/>")
+    for x, y, share in points:
+        body.append(f"<circle cx='{x:.1f}' cy='{y:.1f}' r='3.5' fill='#333'/><text x='{x + 7:.1f}' y='{y - 6:.1f}' font-size='10'>{share:.0%}</text>")
+    body.append(f"<line x1='{left}' y1='{top + ph}' x2='{W_ - right}' y2='{top + ph}' stroke='#333'/>")
+    return _svg(W_, H, body, "投诉根因帕累托图  Gap Pareto")
+
+
+def trend_svg(table: pd.DataFrame, taxonomy=None) -> str:
+    """Stacked monthly counts per gap as an SVG string (``table``: periods × gap codes)."""
+    tax = _tax(taxonomy)
+    table = table.loc[:, table.sum() > 0]
+    if table.empty or table.to_numpy().sum() == 0:
+        raise ChartSkipped("no dated complaints match the filters")
+    table = table[[c for c in tax.codes if c in table.columns] + [c for c in table.columns if c not in tax.codes]]
+    W_, H, left, right, top, bottom = 560, 320, 45, 10, 40, 75
+    pw, ph = W_ - left - right, H - top - bottom
+    colors = gap_colors(tax.codes, tax)
+    totals = table.sum(axis=1)
+    vmax = max(totals.max(), 1) * 1.1
+    step = pw / len(table)
+    body = []
+    label_every = max(1, len(table) // 8)
+    for i, (period, row) in enumerate(table.iterrows()):
+        x, y = left + i * step + step * 0.15, top + ph
+        for code, n in row.items():
+            if n <= 0:
+                continue
+            h = ph * n / vmax
+            y -= h
+            body.append(f"<rect x='{x:.1f}' y='{y:.1f}' width='{step * 0.7:.1f}' height='{h:.1f}' fill='{colors.get(code, '#BAB0AC')}'>"
+                        f"<title>{_xml(period)} {_xml(tax.zh(code) or code)}: {int(n)}</title></rect>")
+        if i % label_every == 0:
+            body.append(f"<text x='{x + step * 0.35:.1f}' y='{top + ph + 14}' text-anchor='middle' font-size='10'>{_xml(period)}</text>")
+    body.append(f"<text x='{left - 6}' y='{top + 8}' text-anchor='end' font-size='10'>{int(totals.max())}</text>")
+    body.append(f"<line x1='{left}' y1='{top + ph}' x2='{W_ - right}' y2='{top + ph}' stroke='#333'/>")
+    lx = left
+    for code in table.columns:
+        label = f"{tax.zh(code) or code} {code}"
+        body.append(f"<rect x='{lx}' y='{H - 30}' width='10' height='10' fill='{colors.get(code, '#BAB0AC')}'/>"
+                    f"<text x='{lx + 14}' y='{H - 21}' font-size='10'>{_xml(label)}</text>")
+        lx += 14 + 7 * len(label) + 6
+    return _svg(W_, H, body, "各根因投诉趋势（按月）  Gap trend")
 
 
 CHART_TITLES = {

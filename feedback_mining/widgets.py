@@ -770,29 +770,26 @@ def _explanation_html(explanation: dict, tax: Taxonomy) -> str:
             f"关键词 words：{words}<br>线索 cues：{cue_text}</div>")
 
 
-def render_chart(kind: str, data: dict[str, Any], taxonomy: Taxonomy | None = None) -> tuple[bytes | None, str]:
+def render_chart(kind: str, data: dict[str, Any], taxonomy: Taxonomy | None = None) -> tuple[str | None, str]:
     """Draw an explorer chart from counts: ``"pareto"`` (gaps, counts) or ``"trend"`` (gaps, periods, counts).
 
-    The counts are expanded back to one row per complaint and drawn with :func:`charts.gap_pareto`
-    / :func:`charts.gap_trend`, so the picture is the same as for the filtered table. Returns
-    ``(png, "")`` or ``(None, reason)`` when the chart is skipped.
+    Drawn as light SVG (:func:`charts.pareto_svg` / :func:`charts.trend_svg`, same colours and
+    titles as the report's matplotlib charts) so that a filter change redraws in milliseconds.
+    Returns ``(svg, "")`` or ``(None, reason)`` when the chart is skipped.
     """
     counts = np.asarray(data["counts"], dtype=np.int64)
-    frame = pd.DataFrame({"gap": np.repeat(np.asarray(data["gaps"], dtype=object), counts)})
+    gaps = np.asarray(data["gaps"], dtype=object)
     try:
         if kind == "pareto":
-            fig = charts.gap_pareto(frame, taxonomy)
-        elif kind == "trend":
-            frame["created_at"] = np.repeat(np.asarray(data["periods"]), counts)
-            fig = charts.gap_trend(frame, "month", taxonomy)
-        else:
-            raise ValueError(f"unknown chart {kind!r}")
+            return charts.pareto_svg(pd.Series(counts, index=gaps).groupby(level=0).sum(), taxonomy), ""
+        if kind == "trend":
+            periods = pd.Series(np.asarray(data["periods"])).astype(str).str.slice(0, 7).to_numpy()
+            table = pd.DataFrame({"period": periods, "gap": gaps, "n": counts}).pivot_table(
+                index="period", columns="gap", values="n", aggfunc="sum", fill_value=0).sort_index()
+            return charts.trend_svg(table, taxonomy), ""
+        raise ValueError(f"unknown chart {kind!r}")
     except charts.ChartSkipped as exc:
         return None, str(exc)
-    try:
-        return figure_png(fig), ""
-    finally:
-        _close(fig)
 
 
 def _require_widgets() -> None:
@@ -863,7 +860,7 @@ class Explorer(_View):
             self._n_periods = len(periods)
         else:
             self._period_codes, self._period_starts, self._n_periods = None, None, 0
-        self._chart_cache: OrderedDict[tuple, tuple[bytes | None, str]] = OrderedDict()
+        self._chart_cache: OrderedDict[tuple, tuple[str | None, str]] = OrderedDict()
         self._hold = True
         self._build()
         self._hold = False
@@ -921,8 +918,8 @@ class Explorer(_View):
         self.count_label = W.HTML()
         self.count_label.add_class("fm-count")
         self.timing_label = W.HTML()
-        self.pareto_image = W.Image(format="png", layout=W.Layout(width="100%"))
-        self.trend_image = W.Image(format="png", layout=W.Layout(width="100%"))
+        self.pareto_image = W.HTML(layout=W.Layout(width="100%"))  # SVG charts: redrawn in milliseconds
+        self.trend_image = W.HTML(layout=W.Layout(width="100%"))
         self.pareto_note = W.HTML()
         self.trend_note = W.HTML()
         self.table = W.HTML()
@@ -1073,13 +1070,13 @@ class Explorer(_View):
                                    f"图表 {self.last_timing['charts_ms']:.0f} ms · 表格 {self.last_timing['table_ms']:.0f} ms</span>")
         return self.last_timing
 
-    def _cached(self, key: tuple) -> tuple[bytes | None, str] | None:
+    def _cached(self, key: tuple) -> tuple[str | None, str] | None:
         hit = self._chart_cache.get(key)
         if hit is not None:
             self._chart_cache.move_to_end(key)
         return hit
 
-    def _remember(self, key: tuple, result: tuple[bytes | None, str]) -> tuple[bytes | None, str]:
+    def _remember(self, key: tuple, result: tuple[str | None, str]) -> tuple[str | None, str]:
         self._chart_cache[key] = result
         if len(self._chart_cache) > 64:
             self._chart_cache.popitem(last=False)
@@ -1114,12 +1111,12 @@ class Explorer(_View):
             self._show_chart(self.trend_image, self.trend_note, None, "没有日期列（created_at / 日期 …），不画趋势图")
 
     @staticmethod
-    def _show_chart(image: Any, note: Any, png: bytes | None, reason: str) -> None:
-        if png is None:
+    def _show_chart(image: Any, note: Any, svg: str | None, reason: str) -> None:
+        if svg is None:
             image.layout.display = "none"
             note.value = f"<p style='color:{_MUTED}'>图表略过：{_esc(reason)}</p>"
         else:
-            image.value = png
+            image.value = svg
             image.layout.display = None
             note.value = ""
 
@@ -1354,11 +1351,13 @@ class RootCauseView(_View):
         color = self.colors.get(gap, "#333")
         top = max((s for _, s in words), default=1.0) or 1.0
         items = "".join(
-            f"<div style='display:flex;gap:6px;align-items:center;font-size:12.5px'><span style='width:110px'>{_masked(w)}</span>"
-            f"<span style='display:inline-block;height:10px;width:{int(160 * s / top)}px;background:{color}'></span></div>"
-            for w, s in words) or f"<p style='color:{_MUTED}'>文本太少，没有特征词</p>"
-        self.words.value = items
-        return items
+            f"<div style='display:flex;gap:6px;align-items:center;font-size:12.5px;width:270px'>"
+            f"<span style='width:100px'>{_masked(w)}</span>"
+            f"<span style='display:inline-block;height:10px;width:{int(150 * s / top)}px;background:{color}'></span></div>"
+            for w, s in words)
+        self.words.value = (f"<div style='display:flex;flex-wrap:wrap;max-width:840px'>{items}</div>" if items
+                            else f"<p style='color:{_MUTED}'>文本太少，没有特征词</p>")
+        return self.words.value
 
     def show_comparison(self) -> str:
         if len(self.months) < 2:
