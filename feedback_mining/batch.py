@@ -10,6 +10,7 @@ leaves no file under the final name; ``resume=True`` reuses the finished parts.
 """
 from __future__ import annotations
 
+import gc
 import json
 import os
 import shutil
@@ -134,7 +135,7 @@ def _write_rejects(report: LoadReport, output: Path) -> str | None:
 
 def classify_file(input_path: str | os.PathLike, output: str | os.PathLike, model: GapClassifier, *,
                   text_column: str | None = None, sheet: str | None = None, workers: int | None = None,
-                  chunk_rows: int = 20_000, resume: bool = False, quiet: bool = False, mask: bool = True,
+                  chunk_rows: int = 5_000, resume: bool = False, quiet: bool = False, mask: bool = True,
                   strict: bool = False) -> BatchSummary:
     """Classify a complaint file of any size into ``output`` (.csv .tsv .jsonl .parquet .xlsx)."""
     start = time.perf_counter()
@@ -183,6 +184,9 @@ def classify_file(input_path: str | os.PathLike, output: str | os.PathLike, mode
             yield from chunks
 
         pending: dict = {}
+        if workers > 1:
+            gc.collect()
+            gc.freeze()  # forked workers then share the loaded model's pages instead of copying them
         pool = ProcessPoolExecutor(workers, mp_context=_pool_context(), initializer=_init,
                                    initargs=(model, col, mask)) if workers > 1 else None
         try:
@@ -199,7 +203,7 @@ def classify_file(input_path: str | os.PathLike, output: str | os.PathLike, mode
                         bar.update(n)
                     continue
                 pending[pool.submit(_classify_part, index, chunk, str(parts_dir))] = len(chunk)
-                while len(pending) >= 2 * workers:  # bounded memory: at most 2 chunks per worker in flight
+                while len(pending) > workers:  # bounded memory: one chunk per worker in flight, plus one queued
                     finished, _ = wait(pending, return_when=FIRST_COMPLETED)
                     for fut in finished:
                         pending.pop(fut)
@@ -215,6 +219,7 @@ def classify_file(input_path: str | os.PathLike, output: str | os.PathLike, mode
         finally:
             if pool is not None:
                 pool.shutdown(wait=True, cancel_futures=True)
+                gc.unfreeze()
     finally:
         if bar is not None:
             bar.close()
@@ -279,7 +284,7 @@ def _dask_part(part: pd.DataFrame, model: GapClassifier, col: str, id_col: str |
 
 def classify_file_dask(input_path: str | os.PathLike, output: str | os.PathLike, model: GapClassifier, *,
                        text_column: str | None = None, scheduler: str | None = None, n_workers: int = 2,
-                       blocksize: str = "32MB", mask: bool = True, quiet: bool = False) -> BatchSummary:
+                       blocksize: str = "8MB", mask: bool = True, quiet: bool = False) -> BatchSummary:
     """Classify with Dask: on the cluster at ``scheduler`` (``tcp://host:8786``), or a local 2-worker cluster on 127.0.0.1.
 
     Input and output are CSV or Parquet; results are identical to :func:`classify_file`. Workers

@@ -58,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_input(p)
     p.add_argument("--model", help="model file (default: the bundled model)")
     p.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
-    p.add_argument("--chunk-rows", type=int, default=20_000, help="rows per chunk (default 20000)")
+    p.add_argument("--chunk-rows", type=int, default=5_000, help="rows per chunk (default 5000)")
     p.add_argument("--resume", action="store_true", help="continue an interrupted run with the same input and options")
     p.add_argument("--strict", action="store_true", help="exit with an error when any row is malformed")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
