@@ -323,7 +323,8 @@ def _ensure_themes(df: pd.DataFrame, text_col: str) -> pd.DataFrame:
         return df
     from .cluster import cluster_frame
 
-    if (~df["empty_text"]).sum() < 30 if "empty_text" in df.columns else len(df) < 30:
+    with_text = int((~df["empty_text"]).sum()) if "empty_text" in df.columns else len(df)
+    if with_text < 30:  # too few complaints for meaningful themes
         return df
     out, _ = cluster_frame(df, text_col)
     out.attrs = df.attrs

@@ -14,6 +14,7 @@ import getpass
 import os
 import sqlite3
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -42,8 +43,16 @@ class LabelStore:
         self.path = Path(path)
         self.timeout = timeout
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as con:
+        with self._session() as con:
             con.executescript(_SCHEMA)
+
+    @contextmanager
+    def _session(self):
+        con = self._connect()
+        try:
+            yield con
+        finally:
+            con.close()
 
     def _connect(self) -> sqlite3.Connection:
         con = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
@@ -56,71 +65,52 @@ class LabelStore:
             text: str | None = None) -> int:
         """Store one label now (committed before returning); returns its row id."""
         who = who or _user()
-        con = self._connect()
-        try:
+        with self._session() as con:
             cur = con.execute(
                 "INSERT INTO labels(complaint_id, text, gap, who, labelled_at, model_version) VALUES (?,?,?,?,?,?)",
                 (str(complaint_id), text, str(gap), who, time.strftime("%Y-%m-%dT%H:%M:%S"), model_version))
             return int(cur.lastrowid)
-        finally:
-            con.close()
 
     def undo(self, who: str | None = None) -> dict | None:
         """Withdraw the most recent label (of ``who``, if given); returns it, or None if there is none."""
-        con = self._connect()
-        try:
+        with self._session() as con:
             con.execute("BEGIN IMMEDIATE")
-            q = "SELECT id, complaint_id, gap FROM labels WHERE undone = 0"
-            args: tuple = ()
-            if who:
-                q += " AND who = ?"
-                args = (who,)
-            row = con.execute(q + " ORDER BY id DESC LIMIT 1", args).fetchone()
-            if row is None:
+            try:
+                q = "SELECT id, complaint_id, gap FROM labels WHERE undone = 0"
+                args: tuple = ()
+                if who:
+                    q += " AND who = ?"
+                    args = (who,)
+                row = con.execute(q + " ORDER BY id DESC LIMIT 1", args).fetchone()
+                if row is not None:
+                    con.execute("UPDATE labels SET undone = 1 WHERE id = ?", (row[0],))
                 con.execute("COMMIT")
-                return None
-            con.execute("UPDATE labels SET undone = 1 WHERE id = ?", (row[0],))
-            con.execute("COMMIT")
-            return {"id": row[0], "complaint_id": row[1], "gap": row[2]}
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        finally:
-            con.close()
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+        return None if row is None else {"id": row[0], "complaint_id": row[1], "gap": row[2]}
 
     def history(self, include_undone: bool = True) -> pd.DataFrame:
         """Every label ever given (oldest first)."""
-        con = self._connect()
-        try:
+        with self._session() as con:
             q = "SELECT * FROM labels" + ("" if include_undone else " WHERE undone = 0") + " ORDER BY id"
             return pd.read_sql_query(q, con)
-        finally:
-            con.close()
 
     def current(self) -> pd.DataFrame:
         """The latest (not undone) label per complaint: complaint_id, text, gap, who, labelled_at."""
-        con = self._connect()
-        try:
+        with self._session() as con:
             return pd.read_sql_query(
                 "SELECT l.complaint_id, l.text, l.gap, l.who, l.labelled_at, l.model_version FROM labels l "
                 "JOIN (SELECT complaint_id, MAX(id) AS id FROM labels WHERE undone = 0 GROUP BY complaint_id) m ON l.id = m.id "
                 "ORDER BY l.id", con)
-        finally:
-            con.close()
 
     def count(self) -> int:
-        con = self._connect()
-        try:
+        with self._session() as con:
             return int(con.execute("SELECT COUNT(*) FROM labels WHERE undone = 0").fetchone()[0])
-        finally:
-            con.close()
 
     def integrity_check(self) -> str:
-        con = self._connect()
-        try:
+        with self._session() as con:
             return str(con.execute("PRAGMA integrity_check").fetchone()[0])
-        finally:
-            con.close()
 
 
 def _user() -> str:
