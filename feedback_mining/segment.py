@@ -34,6 +34,7 @@ _NOT_NEGATABLE = frozenset(
     "不 没 没有 未 无 别".split()
 )
 _MEANINGFUL = re.compile(r"[0-9A-Za-z\u3400-\u9fff\uf900-\ufaff]")
+_UPPER = re.compile(r"[A-Z]")
 _CJK_TOKEN = re.compile(r"^[\u3400-\u9fff\uf900-\ufaff]+$")
 _BACKENDS = ("jieba", "rjieba")
 
@@ -204,7 +205,7 @@ class Tokenizer:
         raw = self._get_cut()(text)
         # Keep words; drop whitespace, punctuation and emoji-only tokens (isalnum is the fast path).
         tokens = [t for t in raw if t.isalnum() or (not t.isspace() and _MEANINGFUL.search(t))]
-        if self.lowercase and not text.islower():
+        if self.lowercase and _UPPER.search(text):
             tokens = [t.lower() if t.isascii() else t for t in tokens]
         if self.merge_negations and not NEGATORS.isdisjoint(tokens):
             tokens = _merge_negations(tokens)
