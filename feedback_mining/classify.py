@@ -45,16 +45,6 @@ __all__ = ["GapClassifier", "CueFeatures", "heldout_split", "default_model", "lo
 
 
 # --- feature steps (small, picklable) --------------------------------------------------------
-_TOKENIZER: Tokenizer | None = None
-
-
-def _default_tokenizer() -> Tokenizer:
-    global _TOKENIZER
-    if _TOKENIZER is None:
-        _TOKENIZER = Tokenizer(normalize=False)
-    return _TOKENIZER
-
-
 class CueFeatures(TransformerMixin, BaseEstimator):
     """Per label: log(1 + number of cue phrases found); optionally a one-hot of the rules label."""
 
@@ -314,7 +304,7 @@ class GapClassifier(ClassifierMixin, BaseEstimator):
         tmp = path.with_name(f".{path.name}.part")
         joblib.dump(self, tmp, compress=3)
         os.replace(tmp, path)
-        tok = self.tokenizer or _default_tokenizer()
+        tok = self.tokenizer or Tokenizer()
         meta = {
             "package_version": __version__,
             "created_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-__all__ = ["normalize_text", "to_simplified", "mask_pii", "PII_PLACEHOLDERS", "MAX_TEXT_CHARS", "truncate"]
+__all__ = ["normalize_text", "to_simplified", "mask_pii", "PII_PLACEHOLDERS", "MAX_TEXT_CHARS"]
 
 #: Longest text the pipeline keeps; longer cells are truncated with a warning by the loader.
 MAX_TEXT_CHARS = 20_000
@@ -69,13 +69,6 @@ def normalize_text(text: object, *, simplified: bool = True) -> str:
     if simplified:
         text = to_simplified(text)
     return text
-
-
-def truncate(text: str, limit: int = MAX_TEXT_CHARS) -> tuple[str, bool]:
-    """Cut ``text`` to ``limit`` characters; returns (text, was_truncated)."""
-    if len(text) <= limit:
-        return text, False
-    return text[:limit], True
 
 
 # --- personal data ------------------------------------------------------------------------
