@@ -24,7 +24,7 @@ import pandas as pd
 
 from .classify import GapClassifier, classify_frame
 from .errors import UserError
-from .io import LoadReport, _neutralized, atomic_write, iter_complaint_chunks, mask_frame, write_table
+from .io import LoadReport, _neutralized, atomic_write, iter_complaint_chunks, mask_frame, write_rejects, write_table
 from .segment import _pool_context
 
 __all__ = ["BatchSummary", "classify_file", "classify_file_dask", "OUTPUT_EXTENSIONS"]
@@ -123,16 +123,6 @@ def _part_counts(path: Path) -> tuple[int, int, int]:
     return len(part), int(part["needs_review"].sum()), int((part["escalation_risk"] == "high").sum())
 
 
-def _write_rejects(report: LoadReport, output: Path) -> str | None:
-    path = Path(str(output) + ".rejects.csv")
-    if not report.rejects:
-        if path.exists():
-            path.unlink()
-        return None
-    write_table(pd.DataFrame(report.rejects, columns=["line", "reason"]), path, mask=False)
-    return str(path)
-
-
 def classify_file(input_path: str | os.PathLike, output: str | os.PathLike, model: GapClassifier, *,
                   text_column: str | None = None, sheet: str | None = None, workers: int | None = None,
                   chunk_rows: int = 5_000, resume: bool = False, quiet: bool = False, mask: bool = True,
@@ -183,7 +173,13 @@ def classify_file(input_path: str | os.PathLike, output: str | os.PathLike, mode
             yield first
             yield from chunks
 
-        pending: dict = {}
+        def record(result: tuple[int, int, int, int]) -> None:
+            index, n, needs_review, high = result
+            stats[index] = (n, needs_review, high)
+            if bar is not None:
+                bar.update(n)
+
+        pending: set = set()
         if workers > 1:
             gc.collect()
             gc.freeze()  # forked workers then share the loaded model's pages instead of copying them
@@ -195,27 +191,16 @@ def classify_file(input_path: str | os.PathLike, output: str | os.PathLike, mode
                     summary.resumed_rows += len(chunk)
                     if bar is not None:
                         bar.update(len(chunk))
-                    continue
-                if pool is None:
-                    i, n, nr, hr = _classify_part(index, chunk, str(parts_dir))
-                    stats[i] = (n, nr, hr)
-                    if bar is not None:
-                        bar.update(n)
-                    continue
-                pending[pool.submit(_classify_part, index, chunk, str(parts_dir))] = len(chunk)
-                while len(pending) > workers:  # bounded memory: one chunk per worker in flight, plus one queued
-                    finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-                    for fut in finished:
-                        pending.pop(fut)
-                        i, n, nr, hr = fut.result()
-                        stats[i] = (n, nr, hr)
-                        if bar is not None:
-                            bar.update(n)
-            for fut in list(pending):
-                i, n, nr, hr = fut.result()
-                stats[i] = (n, nr, hr)
-                if bar is not None:
-                    bar.update(n)
+                elif pool is None:
+                    record(_classify_part(index, chunk, str(parts_dir)))
+                else:
+                    pending.add(pool.submit(_classify_part, index, chunk, str(parts_dir)))
+                    while len(pending) > workers:  # bounded memory: one chunk per worker in flight, plus one queued
+                        finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                        for fut in finished:
+                            record(fut.result())
+            for fut in pending:
+                record(fut.result())
         finally:
             if pool is not None:
                 pool.shutdown(wait=True, cancel_futures=True)
@@ -237,7 +222,8 @@ def classify_file(input_path: str | os.PathLike, output: str | os.PathLike, mode
     summary.rows_rejected = report.rows_rejected
     summary.empty_texts = report.empty_texts
     summary.truncated = report.truncated
-    summary.rejects_path = _write_rejects(report, output)
+    rejects = write_rejects(report.rejects, output)
+    summary.rejects_path = str(rejects) if rejects else None
     summary.seconds = time.perf_counter() - start
     if strict and summary.rows_rejected:
         raise UserError(f"{summary.rows_rejected} malformed rows (see {summary.rejects_path}); --strict makes this an error")

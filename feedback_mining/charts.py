@@ -146,19 +146,36 @@ def gap_pareto(df: pd.DataFrame, taxonomy=None, english: bool = True) -> Figure:
     return fig
 
 
-def _date_column(df: pd.DataFrame) -> str | None:
-    for c in ("created_at", "received_at", "date", "日期", "投诉时间", "受理时间", "创建时间", "时间"):
-        if c in df.columns:
-            return c
-    return None
+DATE_COLUMNS = ("created_at", "received_at", "date", "日期", "投诉时间", "受理时间", "创建时间", "时间", "提交时间", "来电时间")
+
+
+def find_date_column(df: pd.DataFrame) -> str | None:
+    """The first known date column (created_at, 日期, 投诉时间 …) present in ``df``, else None."""
+    return next((c for c in DATE_COLUMNS if c in df.columns), None)
+
+
+def parse_dates(values: pd.Series) -> pd.Series:
+    """Timestamps (naive, NaT where unreadable) from a column of dates in any common spelling."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        s = values
+    else:
+        try:
+            s = pd.to_datetime(values, errors="coerce", format="mixed")
+        except (TypeError, ValueError):  # mixed time-zone offsets
+            s = pd.to_datetime(values, errors="coerce", format="mixed", utc=True)
+        if not pd.api.types.is_datetime64_any_dtype(s):
+            s = pd.to_datetime(values, errors="coerce", format="mixed", utc=True)
+    if getattr(s.dt, "tz", None) is not None:
+        s = s.dt.tz_localize(None)
+    return s
 
 
 def period_series(df: pd.DataFrame, period: str = "month") -> pd.Series:
     """Each complaint's period ('2026-03' or week start) from the first date column; raises ChartSkipped."""
-    col = _date_column(df)
+    col = find_date_column(df)
     if col is None:
         raise ChartSkipped("no date column (created_at / 日期 / 投诉时间 …): trend charts skipped")
-    dates = pd.to_datetime(df[col], errors="coerce", format="mixed")
+    dates = parse_dates(df[col])
     if dates.notna().sum() == 0:
         raise ChartSkipped(f"column {col!r} holds no readable dates: trend charts skipped")
     freq = "M" if period == "month" else "W"

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 import warnings
@@ -133,14 +132,11 @@ def _accounting(name: str, report: dict, written: int, extra: str = "") -> str:
 
 
 def _write_rejects_for(report: dict, output: Path) -> str:
-    from .io import write_table
-    import pandas as pd
+    """Write the rejects file (or remove a stale one); the summary-line suffix that points to it."""
+    from .io import write_rejects
 
-    if not report["rejects"]:
-        return ""
-    path = Path(str(output) + ".rejects.csv")
-    write_table(pd.DataFrame(report["rejects"], columns=["line", "reason"]), path, mask=False)
-    return f" (see {path})"
+    path = write_rejects(report["rejects"], output)
+    return f" (see {path})" if path else ""
 
 
 def _write_meta(output: Path, command: str, args, extra: dict | None = None) -> None:
@@ -205,7 +201,6 @@ def cmd_train(args) -> int:
 
 
 def cmd_evaluate(args) -> int:
-    import numpy as np
     import pandas as pd
     from sklearn.metrics import classification_report, confusion_matrix, f1_score
 

@@ -35,6 +35,7 @@ __all__ = [
     "detect_encoding",
     "find_text_column",
     "write_table",
+    "write_rejects",
     "atomic_write",
     "neutralize_formula",
     "mask_frame",
@@ -621,6 +622,15 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb"):
         except OSError:
             pass
         raise
+
+
+def write_rejects(rejects: list[dict], output: str | os.PathLike) -> Path | None:
+    """Write rejected rows (line number, reason) to ``OUTPUT.rejects.csv``; with none, remove a stale one."""
+    path = Path(str(output) + ".rejects.csv")
+    if not rejects:
+        path.unlink(missing_ok=True)
+        return None
+    return write_table(pd.DataFrame(rejects, columns=["line", "reason"]), path, mask=False)
 
 
 def write_table(df: pd.DataFrame, path: str | os.PathLike, *, mask: bool = True, mask_columns: list[str] | None = None) -> Path:

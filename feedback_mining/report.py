@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .charts import CHART_TITLES, ChartSkipped, all_charts, gap_colors, period_series, theme_table
+from .charts import CHART_TITLES, ChartSkipped, all_charts, period_series, theme_table
 from .errors import UserError
 from .escalation import service_recovery
 from .io import atomic_write, mask_frame, write_table

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import getpass
 import html
-import io as _io
 import os
 import re
 import sys
@@ -34,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from . import charts
+from .charts import find_date_column, parse_dates
 from .errors import UserError
 from .normalize import mask_pii, normalize_text
 from .paths import PROJECT_ROOT, corpus_file
@@ -50,14 +50,13 @@ __all__ = [
     "find_date_column", "parse_dates", "categorical_columns", "ComplaintFilter", "filter_frame",
     "crosstab_theme_gap", "month_labels", "compare_periods",
     "proba_columns", "gap_margins", "uncertainty_queue", "LabelSession", "RetrainResult", "retrain_model",
-    "next_model_path", "default_labeller", "model_version", "figure_png", "render_chart", "Explorer", "RootCauseView",
+    "next_model_path", "default_labeller", "model_version", "render_chart", "Explorer", "RootCauseView",
     "Labeller", "bench_explorer",
 ]
 
 #: Rows per page in the explorer's table.
 PAGE_SIZE = 20
 #: Date columns looked for, in order (the same names the charts use, then a few more).
-DATE_COLUMNS = ("created_at", "received_at", "date", "日期", "投诉时间", "受理时间", "创建时间", "时间", "提交时间", "来电时间")
 #: Columns that are never offered as category filters (they have their own filter or are free text).
 _NOT_CATEGORIES = {"complaint_id", "gap", "gap_zh", "gap_confidence", "needs_review", "theme", "theme_name",
                    "escalation_risk", "escalation_reasons", "empty_text", "heldout"}
@@ -139,30 +138,6 @@ def _as_bool(s: pd.Series) -> np.ndarray:
     if pd.api.types.is_bool_dtype(s):
         return s.fillna(False).to_numpy(dtype=bool)
     return s.astype(str).str.strip().str.lower().isin(["true", "1", "yes", "是"]).to_numpy()
-
-
-def find_date_column(df: pd.DataFrame) -> str | None:
-    """The first known date column (created_at, 日期, 投诉时间 …) present in ``df``, else None."""
-    for c in DATE_COLUMNS:
-        if c in df.columns:
-            return c
-    return None
-
-
-def parse_dates(values: pd.Series) -> pd.Series:
-    """Timestamps (naive, NaT where unreadable) from a column of dates in any common spelling."""
-    if pd.api.types.is_datetime64_any_dtype(values):
-        s = values
-    else:
-        try:
-            s = pd.to_datetime(values, errors="coerce", format="mixed")
-        except (TypeError, ValueError):  # mixed time-zone offsets
-            s = pd.to_datetime(values, errors="coerce", format="mixed", utc=True)
-        if not pd.api.types.is_datetime64_any_dtype(s):
-            s = pd.to_datetime(values, errors="coerce", format="mixed", utc=True)
-    if getattr(s.dt, "tz", None) is not None:
-        s = s.dt.tz_localize(None)
-    return s
 
 
 def categorical_columns(df: pd.DataFrame, text_column: str | None = None, max_values: int = _MAX_CATEGORY_VALUES) -> list[str]:
@@ -683,26 +658,6 @@ def retrain_model(store: LabelStore | str | os.PathLike, models_dir: str | os.Pa
 
 
 # --- rendering helpers ---------------------------------------------------------------------------
-def figure_png(fig: Any) -> bytes:
-    """PNG bytes of a matplotlib figure, drawn once on its own Agg canvas (fast, no tight re-layout)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from PIL import Image
-
-    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
-    canvas.draw()
-    width, height = canvas.get_width_height(physical=True)
-    img = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
-    buf = _io.BytesIO()
-    img.save(buf, format="PNG", compress_level=1)
-    return buf.getvalue()
-
-
-def _close(fig: Any) -> None:
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
-
-
 def _esc(value: object) -> str:
     return html.escape("" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value))
 
