@@ -17,9 +17,11 @@ import shutil
 import sys
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .classify import GapClassifier, classify_frame
@@ -90,32 +92,62 @@ def _classify_part(index: int, chunk: pd.DataFrame, parts_dir: str) -> tuple[int
 
 
 # --- driver -------------------------------------------------------------------------------
-def _join_parts(parts: list[Path], output: Path) -> None:
-    """Join Parquet part files, in order, into ``output`` (atomically), streaming one part at a time."""
-    ext = output.suffix.lower()
-    if ext in (".csv", ".tsv"):
-        with atomic_write(output, "w") as fh:
-            fh.write("\ufeff")
-            for i, p in enumerate(parts):
-                _neutralized(pd.read_parquet(p)).to_csv(fh, index=False, header=i == 0, sep="\t" if ext == ".tsv" else ",")
-    elif ext == ".jsonl":
-        with atomic_write(output, "w") as fh:
-            for p in parts:
-                pd.read_parquet(p).to_json(fh, orient="records", lines=True, force_ascii=False)
-    elif ext == ".parquet":
-        import pyarrow.parquet as pq
+class _PartJoiner:
+    """Appends finished part files to the output, in input order, while later chunks still run.
 
-        with atomic_write(output, "wb") as fh:
-            writer = None
-            for p in parts:
-                table = pq.read_table(p)
-                if writer is None:
-                    writer = pq.ParquetWriter(fh, table.schema)
-                writer.write_table(table.cast(writer.schema) if table.schema != writer.schema else table)
-            if writer is not None:
-                writer.close()
-    else:  # xlsx: Excel-sized data, whole file in memory
-        write_table(pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True), output, mask=False)
+    A context manager: the output is a temporary file renamed into place on a clean exit and
+    removed on an error, so an interrupted run never leaves a half file under the final name.
+    """
+
+    def __init__(self, output: Path, parts_dir: Path):
+        self.output, self.parts_dir, self.ext = output, parts_dir, output.suffix.lower()
+        self.next = 0
+        self._stack = ExitStack()
+        self._fh = None if self.ext == ".xlsx" else self._stack.enter_context(
+            atomic_write(output, "w" if self.ext == ".jsonl" else "wb"))
+        self._writer = None
+        self._frames: list[pd.DataFrame] = []
+        if self.ext in (".csv", ".tsv"):
+            self._fh.write("\ufeff".encode("utf-8"))  # a BOM, so Excel opens the Chinese text correctly
+
+    def __enter__(self) -> "_PartJoiner":
+        return self
+
+    def ready(self, finished) -> None:
+        """Append every part from the next expected one on that is in ``finished`` (part indexes)."""
+        while self.next in finished:
+            self._append(self.parts_dir / f"{self.next:07d}.parquet")
+            self.next += 1
+
+    def _append(self, part: Path) -> None:
+        if self.ext in (".csv", ".tsv"):  # Arrow's CSV writer: several times faster than DataFrame.to_csv
+            import pyarrow as pa
+            import pyarrow.csv as pa_csv
+
+            frame = _neutralized(pd.read_parquet(part))
+            for c in frame.columns[frame.dtypes == bool]:
+                frame[c] = np.where(frame[c], "True", "False")  # as everywhere else, not Arrow's true/false
+            pa_csv.write_csv(pa.Table.from_pandas(frame, preserve_index=False), self._fh,
+                             pa_csv.WriteOptions(include_header=self.next == 0, delimiter="\t" if self.ext == ".tsv" else ","))
+        elif self.ext == ".jsonl":
+            pd.read_parquet(part).to_json(self._fh, orient="records", lines=True, force_ascii=False)
+        elif self.ext == ".parquet":
+            import pyarrow.parquet as pq
+
+            table = pq.read_table(part)
+            if self._writer is None:
+                self._writer = pq.ParquetWriter(self._fh, table.schema)
+            self._writer.write_table(table.cast(self._writer.schema) if table.schema != self._writer.schema else table)
+        else:  # xlsx: Excel-sized data, whole file in memory
+            self._frames.append(pd.read_parquet(part))
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        if exc_type is None:
+            if self._writer is not None:
+                self._writer.close()
+            if self.ext == ".xlsx":
+                write_table(pd.concat(self._frames, ignore_index=True), self.output, mask=False)
+        return self._stack.__exit__(exc_type, exc, tb)
 
 
 def _part_counts(path: Path) -> tuple[int, int, int]:
@@ -186,21 +218,24 @@ def classify_file(input_path: str | os.PathLike, output: str | os.PathLike, mode
         pool = ProcessPoolExecutor(workers, mp_context=_pool_context(), initializer=_init,
                                    initargs=(model, col, mask)) if workers > 1 else None
         try:
-            for index, chunk in enumerate(gen()):
-                if index in done:
-                    summary.resumed_rows += len(chunk)
-                    if bar is not None:
-                        bar.update(len(chunk))
-                elif pool is None:
-                    record(_classify_part(index, chunk, str(parts_dir)))
-                else:
-                    pending.add(pool.submit(_classify_part, index, chunk, str(parts_dir)))
-                    while len(pending) > workers:  # bounded memory: one chunk per worker in flight, plus one queued
-                        finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-                        for fut in finished:
-                            record(fut.result())
-            for fut in pending:
-                record(fut.result())
+            with _PartJoiner(output, parts_dir) as joiner:  # the output grows as parts finish, in order
+                for index, chunk in enumerate(gen()):
+                    if index in done:
+                        summary.resumed_rows += len(chunk)
+                        if bar is not None:
+                            bar.update(len(chunk))
+                    elif pool is None:
+                        record(_classify_part(index, chunk, str(parts_dir)))
+                    else:
+                        pending.add(pool.submit(_classify_part, index, chunk, str(parts_dir)))
+                        while len(pending) > workers:  # bounded memory: one chunk per worker in flight, plus one queued
+                            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                            for fut in finished:
+                                record(fut.result())
+                    joiner.ready(done | stats.keys())
+                for fut in pending:
+                    record(fut.result())
+                joiner.ready(done | stats.keys())
         finally:
             if pool is not None:
                 pool.shutdown(wait=True, cancel_futures=True)
@@ -210,7 +245,6 @@ def classify_file(input_path: str | os.PathLike, output: str | os.PathLike, mode
             bar.close()
 
     parts = sorted(parts_dir.glob("[0-9]*.parquet"))
-    _join_parts(parts, output)
     for p in parts:  # counts of resumed parts come from the parts themselves
         if int(p.name[:7]) not in stats:
             stats[int(p.name[:7])] = _part_counts(p)
@@ -315,7 +349,8 @@ def classify_file_dask(input_path: str | os.PathLike, output: str | os.PathLike,
         client.close()
         if cluster is not None:
             cluster.close()
-    _join_parts(sorted(parts_dir.glob("[0-9]*.parquet")), output)
+    with _PartJoiner(output, parts_dir) as joiner:
+        joiner.ready(range(len(tasks)))
     shutil.rmtree(parts_dir, ignore_errors=True)
     summary = BatchSummary(output=str(output), rows_read=sum(c[0] for c in counts), rows_written=sum(c[0] for c in counts),
                            needs_review=sum(c[1] for c in counts), high_risk=sum(c[2] for c in counts))

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .normalize import normalize_text
+from .normalize import normalize_many, normalize_text
+from .textbatch import JoinedTexts
 
 __all__ = [
     "ESCALATION_LEVELS",
@@ -27,6 +28,8 @@ __all__ = [
 ]
 
 ESCALATION_LEVELS = ("none", "watch", "high")
+
+_STAFF_WORDS = "员工|人员|服务员|骑手|师傅|顾问|客服|快递员|保安|导游|前台|经理|销售|管家|技师|小哥|司机|工作人员|柜员|业务员"
 
 # (category, pattern). A match that is not negated makes the complaint "high".
 _HIGH = [
@@ -44,20 +47,55 @@ _WATCH = [
 ]
 _NEGATION = re.compile(r"(不想|(?<!会)不会|没打算|不打算|不是要|不是想|不是非要|不是我想|不是我们要|没说要|没想|不愿意?|不至于|并不想|没有要|无意|没必要|不必|不用|不准备|暂时不|也不去|不去|不找)[^，。！？；,.!?;]{0,6}$")
 _CONTRAST_AFTER = re.compile(r"但|可是|可|现在|只能|只好|逼得|逼我|不得不")
-_HIGH_RE = [(cat, re.compile(p)) for cat, p in _HIGH]
+# Literals every match of a category contains: rows without one are not scanned with the full pattern.
+_ANCHORS = {
+    "media": "曝光|公开|媒体|记者|电视台|上电视|报社|新闻|晚会",
+    "regulator": "123|10010|消委|市场监|消协|消费者协会|消保委|工商|银保监|金融监管|银监|证监会|金管会|金融消费者|人民银行|工信部"
+                 "|通信管理局|住建|房管局|旅游局|文旅局|监管部门|有关部门|信访",
+    "legal": "律师|起诉|诉讼|官司|法院|仲裁|法律|报警|报了警|110",
+    "social": "微博|抖音|小红书|朋友圈|网上|知乎|头条|黑猫|网络|贴吧|论坛|快手|B站|发帖|全网|让大家|让网友|acebook|发出来",
+    "collective": "集体|联名|维权|投诉|横幅|业主|组织|联合",
+    "safety": "自燃|刹车失灵|刹不住|安全隐患|漏电|触电|带电|麻手|燃气|煤气|天然气|中毒|差点|车祸|起火|着火|冒烟|失控|断轴|爆胎|坠落"
+              "|砸到|砸伤|住院|医院|送医|急诊|挂水|烫伤|烫红|摔伤|安全气囊|熄火|被困|困在电梯|上吐下泻|呕吐|甲醛超标|谁负责|命",
+}
+_HIGH_RE = [(cat, re.compile(p), re.compile(_ANCHORS[cat]) if cat in _ANCHORS else None) for cat, p in _HIGH]
 _WATCH_RE = [(cat, re.compile(p)) for cat, p in _WATCH]
 _NOT_SAFETY = re.compile(r"(没有|不存在|无)\S{0,2}安全隐患")
 
 
-def _negated(text: str, start: int) -> bool:
-    m = _NEGATION.search(text[max(0, start - 12):start])
+def _negated(text: str, start: int, lo: int = 0, hi: int | None = None) -> bool:
+    """Is the phrase at ``start`` negated (「不想曝光」)? ``lo``/``hi`` bound the complaint within ``text``."""
+    window = max(lo, start - 12)
+    m = _NEGATION.search(text[window:start])
     if not m:
         return False
-    phrase_start = max(0, start - 12) + m.start()
+    phrase_start = window + m.start()
     # 「本来不想曝光，但现在只能…」: the negation is taken back by what follows.
-    if text[max(0, phrase_start - 2):phrase_start] in ("本来", "原本", "原来") or text[max(0, phrase_start - 1):phrase_start] == "本":
-        return not _CONTRAST_AFTER.search(text[start:])
+    if text[max(lo, phrase_start - 2):phrase_start] in ("本来", "原本", "原来") or text[max(lo, phrase_start - 1):phrase_start] == "本":
+        return not _CONTRAST_AFTER.search(text, start, len(text) if hi is None else hi)
     return True
+
+
+def _risks(texts: JoinedTexts) -> tuple[list[str], list[list[str]]]:
+    """Risk level and evidence phrases for every complaint of a batch (one regex pass per category)."""
+    text, starts, ends = texts.text, texts.starts.tolist(), texts.ends.tolist()
+    high: dict[int, list[str]] = {}
+    watch: dict[int, list[str]] = {}
+    for cat, rx, anchor in _HIGH_RE:
+        for row, m in texts.finditer(rx, anchor):
+            lo, at = starts[row], m.start()
+            if cat == "safety" and _NOT_SAFETY.search(text[max(lo, at - 4):m.end()]):
+                continue
+            (watch if _negated(text, at, lo, ends[row]) else high).setdefault(row, []).append(m.group(0))
+    for _cat, rx in _WATCH_RE:
+        for row, m in texts.finditer(rx):
+            if row not in high:
+                watch.setdefault(row, []).append(m.group(0))
+    levels, reasons = ["none"] * texts.n_rows, [[] for _ in range(texts.n_rows)]
+    for level, found in (("watch", watch), ("high", high)):
+        for row, phrases in found.items():
+            levels[row], reasons[row] = level, list(dict.fromkeys(phrases))
+    return levels, reasons
 
 
 def escalation_risk(text: object, normalized: bool = False) -> tuple[str, list[str]]:
@@ -65,19 +103,8 @@ def escalation_risk(text: object, normalized: bool = False) -> tuple[str, list[s
     text = text if normalized and isinstance(text, str) else normalize_text(text)
     if not text:
         return "none", []
-    high, watch = [], []
-    for cat, rx in _HIGH_RE:
-        for m in rx.finditer(text):
-            if cat == "safety" and _NOT_SAFETY.search(text[max(0, m.start() - 4):m.end()]):
-                continue
-            (watch if _negated(text, m.start()) else high).append(m.group(0))
-    if high:
-        return "high", list(dict.fromkeys(high))
-    for cat, rx in _WATCH_RE:
-        watch.extend(m.group(0) for m in rx.finditer(text))
-    if watch:
-        return "watch", list(dict.fromkeys(watch))
-    return "none", []
+    levels, reasons = _risks(JoinedTexts([text]))
+    return levels[0], reasons[0]
 
 
 DEMANDS = {
@@ -90,41 +117,47 @@ DEMANDS = {
     "staff_action": ("投诉处理人员", "staff action"),
     "other": ("其他", "other"),
 }
-_STAFF = r"(员工|人员|服务员|骑手|师傅|顾问|客服|快递员|保安|导游|前台|经理|销售|管家|技师|小哥|司机|工作人员|柜员|业务员)"
+_STAFF = rf"({_STAFF_WORDS})"
 _DEMAND_RE = {
     "refund": re.compile(r"退款|退钱|退费|退货|退还|返还|全额退|退回|退押金|退订|把钱退|钱退|退我|退给我|退差价|退一部分|不退"),
     "repair": re.compile(r"维修|修好|修理|检修|修一下|返修|上门修|抢修|修复|来修|给修|修了|处理好故障|重新安装|重新装"),
     "replacement": re.compile(r"换货|换车|换一台|换一辆|换新|换个新|换一个新|调换|换房|换一部|换一件|重新发|补发|重发|换一份|重做"),
-    "compensation": re.compile(r"赔偿|补偿|赔钱|赔付|索赔|赔我|违约金|[三十]倍|假一赔|退一赔|损失|精神损失|误工费"),
+    "compensation": re.compile(r"赔偿|补偿|赔钱|赔付|索赔|赔我|违约金|三倍|十倍|假一赔|退一赔|损失|精神损失|误工费"),
     "apology": re.compile(r"道歉|赔礼|致歉|认错|说声对不起|说对不起"),
     "explanation": re.compile(r"说法|解释|交代|说清楚|讲清楚|给个答复|书面答复|答复|回应|给个理由|合理的理由"),
     "staff_action": re.compile(rf"(处理|处分|开除|辞退|处罚|追责|严肃处理|批评|教育|投诉)(一下)?(这个|那个|该|这位|那位|这名|你们的?)?\S{{0,3}}{_STAFF}|{_STAFF}\S{{0,4}}(开除|辞退|处分|处罚|追责|严肃处理)|换(个|一个|位)?\S{{0,2}}{_STAFF}"),
 }
+_STAFF_ANCHOR = re.compile(_STAFF_WORDS)
 _DEMAND_NEGATION = re.compile(r"(不要|不需要|不用|不图|不稀罕|不是为了|不在乎|不求)[^，。！？；,.!?;]{0,4}$")
+
+
+def _demands(texts: JoinedTexts) -> list[list[str]]:
+    """Demand codes of every complaint of a batch; ``['other']`` where nothing is named."""
+    text, starts = texts.text, texts.starts.tolist()
+    found: dict[str, set[int]] = {}
+    for code, rx in _DEMAND_RE.items():
+        rows = found[code] = set()
+        for row, m in texts.finditer(rx, _STAFF_ANCHOR if code == "staff_action" else None):
+            at = m.start()
+            if row not in rows and not _DEMAND_NEGATION.search(text[max(starts[row], at - 8):at]):
+                rows.add(row)
+    return [[code for code, rows in found.items() if row in rows] or ["other"] for row in range(texts.n_rows)]
 
 
 def customer_demands(text: object, normalized: bool = False) -> list[str]:
     """What the customer asks for (multi-label, codes of :data:`DEMANDS`); ``['other']`` if nothing named."""
     text = text if normalized and isinstance(text, str) else normalize_text(text)
-    found = []
-    for code, rx in _DEMAND_RE.items():
-        for m in rx.finditer(text):
-            if not _DEMAND_NEGATION.search(text[max(0, m.start() - 8):m.start()]):
-                found.append(code)
-                break
-    return found or ["other"]
+    return _demands(JoinedTexts([text]))[0]
 
 
 def annotate(texts, normalized: bool = False) -> pd.DataFrame:
     """``escalation_risk``, ``escalation_reasons`` and ``customer_demand`` columns for many texts."""
-    risks, reasons, demands = [], [], []
-    for t in texts:
-        t = t if normalized and isinstance(t, str) else normalize_text(t)
-        level, why = escalation_risk(t, normalized=True)
-        risks.append(level)
-        reasons.append("|".join(why))
-        demands.append("|".join(customer_demands(t, normalized=True)) if t else "")
-    return pd.DataFrame({"escalation_risk": risks, "escalation_reasons": reasons, "customer_demand": demands})
+    texts = [t if isinstance(t, str) else "" for t in texts] if normalized else normalize_many(texts)
+    batch = JoinedTexts(texts)
+    levels, reasons = _risks(batch)
+    demands = ["|".join(d) if t else "" for t, d in zip(texts, _demands(batch))]
+    return pd.DataFrame({"escalation_risk": levels, "escalation_reasons": ["|".join(r) for r in reasons],
+                         "customer_demand": demands})
 
 
 # --- service recovery ----------------------------------------------------------------------

@@ -25,7 +25,7 @@ from typing import Iterator
 import pandas as pd
 
 from .errors import UserError
-from .normalize import MAX_TEXT_CHARS, mask_pii, to_simplified
+from .normalize import MAX_TEXT_CHARS, mask_many, mask_pii, to_simplified
 
 __all__ = [
     "SUPPORTED_EXTENSIONS",
@@ -489,7 +489,7 @@ def iter_complaint_chunks(
     col = None
     id_col: str | None = None
     for chunk in chunks:
-        lines = chunk.attrs.get("lines", [])
+        lines = chunk.attrs.pop("lines", [])  # attrs are deep-copied by every pandas operation: keep them tiny
         if col is None:
             col = find_text_column(chunk, text_column, path)
             report.text_column = col
@@ -512,7 +512,7 @@ def iter_complaint_chunks(
             chunk["complaint_id"] = [f"row-{n}" for n in lines]
         chunk["empty_text"] = empty.to_numpy()
         report.rows_kept += len(chunk)
-        chunk.attrs = {"lines": lines, "text_column": col}
+        chunk.attrs = {"text_column": col}
         yield chunk
 
 
@@ -584,7 +584,7 @@ def mask_frame(df: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFra
     cols = columns if columns is not None else [c for c in out.columns if _is_text(out[c])]
     for c in cols:
         if c in out.columns:
-            out[c] = out[c].map(lambda v: mask_pii(v) if isinstance(v, str) else v)
+            out[c] = pd.Series(mask_many(out[c].tolist()), index=out.index, dtype=out[c].dtype)
     return out
 
 
@@ -596,7 +596,8 @@ def _neutralized(df: pd.DataFrame) -> pd.DataFrame:
     for c in out.columns:
         if _is_text(out[c]):
             col = out[c]
-            risky = col.map(lambda v: isinstance(v, str)) & col.astype(str).str.match(_FORMULA_RE)
+            risky = col.str.match(_FORMULA_RE, na=False).astype(bool) if col.dtype != object else \
+                pd.Series([isinstance(v, str) and v.startswith(_FORMULA_START) for v in col.tolist()], index=col.index)
             if risky.any():
                 out[c] = col.where(~risky, "'" + col.astype(str))
     out.columns = [neutralize_formula(str(c)) for c in out.columns]

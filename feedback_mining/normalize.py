@@ -11,7 +11,9 @@ import re
 import unicodedata
 from functools import lru_cache
 
-__all__ = ["normalize_text", "to_simplified", "mask_pii", "PII_PLACEHOLDERS", "MAX_TEXT_CHARS"]
+import numpy as np
+
+__all__ = ["normalize_text", "normalize_many", "to_simplified", "mask_pii", "mask_many", "PII_PLACEHOLDERS", "MAX_TEXT_CHARS"]
 
 #: Longest text the pipeline keeps; longer cells are truncated with a warning by the loader.
 MAX_TEXT_CHARS = 20_000
@@ -23,9 +25,12 @@ _INVISIBLE = "\ufeff\u200b\u200c\u200d\u2060\u00ad\u200e\u200f\u202a\u202b\u202c
 _TRANSLATE = {ord(c): None for c in _INVISIBLE}
 _TRANSLATE.update({cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)})
 _TRANSLATE[0x3000] = 0x20
+# Separates rows in :func:`normalize_many`; a private-use character, so in a text it becomes a space.
+_ROW_SEP = "\ue000"
 # C0/C1 control characters except tab/newline (they become spaces).
 for _cp in list(range(0x00, 0x20)) + [0x7F] + list(range(0x80, 0xA0)):
     _TRANSLATE[_cp] = 0x20
+_INVISIBLE_CPS = np.array([ord(c) for c in _INVISIBLE], dtype=np.uint32)
 # Lone surrogates cannot be encoded anywhere; replace them.
 _SURROGATES = re.compile("[\ud800-\udfff]")
 _SPACES = re.compile(r"\s+")
@@ -49,6 +54,32 @@ def to_simplified(text: str) -> str:
     return _opencc().convert(text)
 
 
+def _as_text(text: object) -> str:
+    if not isinstance(text, str):
+        if text is None or (isinstance(text, float) and text != text):  # None, NaN
+            return ""
+        text = str(text)
+    return text.replace(_ROW_SEP, " ") if _ROW_SEP in text else text
+
+
+def _translate_long(text: str) -> str:
+    """``text.translate(_TRANSLATE)`` as array operations: the same result, far faster on a whole batch."""
+    cp = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).copy()
+    full_width = (cp >= 0xFF01) & (cp <= 0xFF5E)
+    cp[full_width] -= 0xFEE0
+    cp[(cp < 0x20) | ((cp >= 0x7F) & (cp < 0xA0)) | (cp == 0x3000)] = 0x20
+    keep = ~np.isin(cp, _INVISIBLE_CPS)
+    return cp[keep].tobytes().decode("utf-32-le")
+
+
+def _clean(text: str, simplified: bool) -> str:
+    text = _SURROGATES.sub("\ufffd", text)
+    text = _translate_long(text) if len(text) > 4096 else text.translate(_TRANSLATE)
+    text = unicodedata.normalize("NFC", text)
+    text = _SPACES.sub(" ", text)
+    return to_simplified(text) if simplified else text
+
+
 def normalize_text(text: object, *, simplified: bool = True) -> str:
     """Clean one complaint for analysis, keeping it readable.
 
@@ -56,19 +87,20 @@ def normalize_text(text: object, *, simplified: bool = True) -> str:
     whitespace, converts traditional to simplified Chinese. Emoji stay in the text (the
     tokenizer keeps them out of tokens). ``None``/NaN become ``""``.
     """
-    if text is None:
-        return ""
-    if not isinstance(text, str):
-        if isinstance(text, float) and text != text:  # NaN
-            return ""
-        text = str(text)
-    text = _SURROGATES.sub("\ufffd", text)
-    text = text.translate(_TRANSLATE)
-    text = unicodedata.normalize("NFC", text)
-    text = _SPACES.sub(" ", text).strip()
-    if simplified:
-        text = to_simplified(text)
-    return text
+    return _clean(_as_text(text), simplified).strip()
+
+
+def normalize_many(texts, *, simplified: bool = True) -> list[str]:
+    """:func:`normalize_text` of many complaints at once (same result, several times faster).
+
+    >>> normalize_many(["退款　太慢！", None, "服務差"])
+    ['退款 太慢!', '', '服务差']
+    """
+    texts = [_as_text(t) for t in texts]
+    if not texts:
+        return []
+    joined = _clean(_ROW_SEP.join(texts), simplified)
+    return [t.strip() for t in joined.split(_ROW_SEP)]
 
 
 # --- personal data ------------------------------------------------------------------------
@@ -127,6 +159,18 @@ def _sub_card(m: re.Match) -> str:
 _QUICK = re.compile(r"\d{4}|@")
 
 
+def _mask_numbers(text: str) -> str:
+    text = _EMAIL.sub(PII_PLACEHOLDERS["email"], text)
+    text = _ID.sub(_sub_id, text)
+    text = _CARD.sub(_sub_card, text)
+    text = _MOBILE.sub(PII_PLACEHOLDERS["mobile"], text)
+    return _LANDLINE.sub(PII_PLACEHOLDERS["landline"], text)
+
+
+def _mask_plates(text: str) -> str:
+    return _PLATE.sub(PII_PLACEHOLDERS["plate"], text)
+
+
 def mask_pii(text: object) -> str:
     """Replace phones, ID numbers, e-mails, bank cards and licence plates with placeholders.
 
@@ -143,9 +187,58 @@ def mask_pii(text: object) -> str:
             return ""
         text = str(text)
     if _QUICK.search(text):
-        text = _EMAIL.sub(PII_PLACEHOLDERS["email"], text)
-        text = _ID.sub(_sub_id, text)
-        text = _CARD.sub(_sub_card, text)
-        text = _MOBILE.sub(PII_PLACEHOLDERS["mobile"], text)
-        text = _LANDLINE.sub(PII_PLACEHOLDERS["landline"], text)
-    return _PLATE.sub(PII_PLACEHOLDERS["plate"], text)
+        text = _mask_numbers(text)
+    return _mask_plates(text)
+
+
+_MASK_SEP = "\x00"  # no pattern above matches it, and it never occurs in real text
+
+
+def _joined(func, strings: list[str]) -> list[str]:
+    """``[func(s) for s in strings]`` in one call on the joined strings (``func`` must not match the separator)."""
+    joined = _MASK_SEP.join(strings)
+    if len(strings) < 2 or joined.count(_MASK_SEP) != len(strings) - 1:  # a value holds the separator
+        return [func(s) for s in strings]
+    return func(joined).split(_MASK_SEP)
+
+
+@lru_cache(maxsize=1)
+def _decimal_table() -> np.ndarray:
+    """``table[code point]`` is True for Unicode decimal digits (what ``\\d`` matches)."""
+    cps = np.arange(0x110000, dtype=np.uint32)
+    cps[0xD800:0xE000] = 0x20  # surrogates cannot be decoded; they are not digits
+    table = np.zeros(0x110000, dtype=bool)
+    table[[m.start() for m in re.finditer(r"\d", cps.tobytes().decode("utf-32-le"))]] = True
+    return table
+
+
+def _maybe_numbers(strings: list[str]) -> list[int]:
+    """Indexes of the strings holding 4 digits in a row or an ``@``: :data:`_QUICK` as array operations."""
+    if not strings:
+        return []
+    cp = np.frombuffer(_MASK_SEP.join(strings).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    digit = _decimal_table()[np.minimum(cp, 0x10FFFF)]
+    hit = cp == ord("@")
+    hit[3:] |= digit[3:] & digit[2:-1] & digit[1:-2] & digit[:-3]  # marks the 4th digit of a run
+    row = np.searchsorted(np.flatnonzero(cp == 0), np.flatnonzero(hit))
+    return np.unique(row).tolist()
+
+
+def mask_many(texts) -> list:
+    """:func:`mask_pii` of many values at once (non-text values are returned unchanged).
+
+    >>> mask_many(["电话13912345678", None, "京A12345"])
+    ['电话<手机号>', None, '<车牌>']
+    """
+    values = list(texts)
+    idx = [i for i, v in enumerate(values) if isinstance(v, str)]
+    strings = [values[i] for i in idx]
+    if sum(map(len, strings)) > 4096 and not any(_MASK_SEP in v for v in strings):
+        numbers = _maybe_numbers(strings)  # only these can hold digits to mask
+    else:
+        numbers = [j for j, v in enumerate(strings) if _QUICK.search(v)]
+    for j, masked in zip(numbers, _joined(_mask_numbers, [strings[j] for j in numbers])):
+        strings[j] = masked
+    for i, masked in zip(idx, _joined(_mask_plates, strings)):
+        values[i] = masked
+    return values

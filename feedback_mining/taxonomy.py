@@ -20,6 +20,7 @@ import yaml
 
 from .errors import UserError
 from .normalize import normalize_text
+from .textbatch import trie_pattern
 from .paths import corpus_file
 
 __all__ = ["Gap", "Taxonomy", "load_taxonomy", "default_taxonomy_path"]
@@ -87,10 +88,10 @@ class Taxonomy:
         return found
 
     def cue_patterns(self) -> list[re.Pattern]:
-        """One compiled alternation per label (same order as :attr:`codes`), longest cues first."""
+        """One compiled pattern per label (same order as :attr:`codes`); each match is the longest cue there."""
         cached = _PATTERNS.get(self.fingerprint())
         if cached is None:
-            cached = [re.compile("|".join(re.escape(c) for c in sorted(g.cues, key=len, reverse=True))) for g in self.labels]
+            cached = [re.compile(trie_pattern(g.cues)) for g in self.labels]
             _PATTERNS[self.fingerprint()] = cached
         return cached
 

@@ -217,3 +217,14 @@ def test_write_table_masks_by_default_and_is_atomic(tmp_path, monkeypatch):
         write_table(df, out)
     assert "旧文件" in out.read_text(encoding="utf-8-sig")
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == []
+
+
+def test_streamed_chunks_carry_only_the_text_column_in_attrs(tmp_path):
+    # pandas deep-copies attrs on every operation: a per-row list there made batch runs 3x slower
+    from feedback_mining.io import iter_complaint_chunks
+
+    path = tmp_path / "c.csv"
+    path.write_text("id,内容\n" + "".join(f"{i},第{i}次投诉，客服不回复\n" for i in range(250)), encoding="utf-8")
+    chunks = list(iter_complaint_chunks(path, chunk_rows=100))
+    assert [len(c) for c in chunks] == [100, 100, 50]
+    assert all(c.attrs == {"text_column": "内容"} for c in chunks)

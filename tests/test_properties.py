@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 
 from feedback_mining.classify import default_model
 from feedback_mining.cluster import ThemeClusterer
-from feedback_mining.escalation import annotate
-from feedback_mining.normalize import mask_pii, normalize_text
+from feedback_mining.escalation import annotate, customer_demands, escalation_risk
+from feedback_mining.normalize import mask_many, mask_pii, normalize_many, normalize_text
 from feedback_mining.segment import segment
 
 EXAMPLES = 300
@@ -55,3 +55,31 @@ def test_cluster_one_label_per_input(batch):
     docs = batch + base
     labels = ThemeClusterer(k=2, random_state=0).fit_predict(docs)
     assert len(labels) == len(docs)
+
+
+# --- batch helpers give exactly the one-at-a-time results ----------------------------------
+pii_bits = st.sampled_from(["13912345678", "139-1234-5678", "wang@example.com", "粤B·D12345", "京A12345",
+                            "\u00bd", "٣٤٥٦", "４５６７", "\ue000", "\x00", "\n", "\x01", "再不处理就去12315"])
+mixed = st.lists(st.one_of(st.text(max_size=40), nasty, pii_bits), max_size=10).map("".join)
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(st.lists(st.one_of(mixed, st.none(), st.integers()), max_size=12))
+def test_normalize_many_equals_normalize_text(values):
+    assert normalize_many(values) == [normalize_text(v) for v in values]
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(st.lists(st.one_of(mixed, st.none()), max_size=12))
+def test_mask_many_equals_mask_pii(values):
+    assert mask_many(values) == [mask_pii(v) if isinstance(v, str) else v for v in values]
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(st.lists(mixed, min_size=1, max_size=8))
+def test_escalation_batch_equals_single(batch):
+    norm = [normalize_text(t) for t in batch]
+    table = annotate(norm, normalized=True)
+    assert table["escalation_risk"].tolist() == [escalation_risk(t, normalized=True)[0] for t in norm]
+    assert table["escalation_reasons"].tolist() == ["|".join(escalation_risk(t, normalized=True)[1]) for t in norm]
+    assert table["customer_demand"].tolist() == ["|".join(customer_demands(t, normalized=True)) if t else "" for t in norm]

@@ -1,0 +1,66 @@
+"""One regex pass over a whole batch (textbatch) must find exactly what one text at a time finds."""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from feedback_mining.classify import load_labeled_corpus
+from feedback_mining.escalation import _HIGH_RE, annotate, customer_demands, escalation_risk
+from feedback_mining.normalize import mask_many, mask_pii, normalize_many, normalize_text
+from feedback_mining.taxonomy import load_taxonomy
+from feedback_mining.textbatch import JoinedTexts, trie_pattern
+
+TEXTS = ["退款退款，还是退款😡", "", "客服不回复\n要求退款", "服務顧問態度差", "x\x01y 退款", "退款难退货难"]
+
+
+@pytest.fixture(scope="module")
+def corpus_texts() -> list[str]:
+    return normalize_many(load_labeled_corpus()["text"].tolist())
+
+
+def test_rows_and_counts_match_one_text_at_a_time():
+    rx = re.compile("退款")
+    batch = JoinedTexts(TEXTS)  # a text holds the marker character: the slow, exact path
+    assert batch.count(rx).tolist() == [len(rx.findall(t)) for t in TEXTS]
+    clean = JoinedTexts([t for t in TEXTS if "\x01" not in t])  # the array path
+    assert clean.count(rx).tolist() == [3, 0, 1, 0, 1]
+    assert [(row, m.group(0)) for row, m in clean.finditer(rx)] == [(0, "退款")] * 3 + [(2, "退款"), (4, "退款")]
+
+
+def test_anchor_skips_rows_but_finds_the_same_matches(corpus_texts):
+    batch = JoinedTexts(corpus_texts)
+    for _cat, rx, anchor in _HIGH_RE:
+        plain = [(row, m.span(), m.group(0)) for row, m in batch.finditer(rx)]
+        anchored = [(row, m.span(), m.group(0)) for row, m in batch.finditer(rx, anchor)]
+        assert plain == anchored
+    assert sum(1 for _ in batch.finditer(_HIGH_RE[0][1])) > 0  # the corpus does contain media threats
+
+
+def test_trie_pattern_matches_the_same_spans_as_the_alternation(corpus_texts):
+    text = "\n".join(corpus_texts)
+    for gap in load_taxonomy().labels:
+        alternation = re.compile("|".join(re.escape(c) for c in sorted(gap.cues, key=len, reverse=True)))
+        trie = re.compile(trie_pattern(gap.cues))
+        spans = [m.span() for m in alternation.finditer(text)]
+        assert spans and spans == [m.span() for m in trie.finditer(text)]
+    assert trie_pattern(["退款", "退款难", "退货"]) == "退(?:款(?:难)?|货)"
+    assert re.search(trie_pattern([]), "任何文本") is None  # no phrases: never matches
+
+
+def test_batch_normalize_mask_and_escalation_equal_single_on_the_corpus(corpus_texts):
+    raw = load_labeled_corpus()["text"].tolist() + ["＂１３９１２３４５６７８＂", "京A12345\ue000x", None, "٣٤٥٦٧٨٩٠١٢٣"]
+    assert normalize_many(raw) == [normalize_text(t) for t in raw]  # long batch: the array translate path
+    assert mask_many(raw) == [mask_pii(t) if isinstance(t, str) else t for t in raw]
+    table = annotate(corpus_texts, normalized=True)
+    levels = [escalation_risk(t, normalized=True)[0] for t in corpus_texts]
+    assert table["escalation_risk"].tolist() == levels and "high" in levels
+    assert table["customer_demand"].tolist() == ["|".join(customer_demands(t, normalized=True)) for t in corpus_texts]
+
+
+def test_empty_batch():
+    batch = JoinedTexts([])
+    assert batch.count(re.compile("a")).tolist() == [] and list(batch.finditer(re.compile("a"))) == []
+    assert normalize_many([]) == [] and mask_many([]) == []
+    assert np.asarray(annotate([]).shape).tolist() == [0, 3]
