@@ -25,7 +25,7 @@ from typing import Iterator
 import pandas as pd
 
 from .errors import UserError
-from .normalize import MAX_TEXT_CHARS, mask_many, mask_pii, to_simplified
+from .normalize import MAX_TEXT_CHARS, mask_many, to_simplified
 
 __all__ = [
     "SUPPORTED_EXTENSIONS",
