@@ -143,10 +143,14 @@ class _PartJoiner:
 
     def __exit__(self, exc_type, exc, tb) -> bool:
         if exc_type is None:
-            if self._writer is not None:
-                self._writer.close()
-            if self.ext == ".xlsx":
-                write_table(pd.concat(self._frames, ignore_index=True), self.output, mask=False)
+            try:
+                if self._writer is not None:
+                    self._writer.close()
+                if self.ext == ".xlsx":
+                    write_table(pd.concat(self._frames, ignore_index=True), self.output, mask=False)
+            except BaseException:
+                self._stack.__exit__(*sys.exc_info())  # removes the temporary file
+                raise
         return self._stack.__exit__(exc_type, exc, tb)
 
 
