@@ -79,16 +79,25 @@ def classify_chunk(chunk: pd.DataFrame, model: GapClassifier, text_column: str, 
     return out
 
 
+def _part_path(parts_dir: str | Path, index: int) -> Path:
+    return Path(parts_dir) / f"{index:07d}.parquet"
+
+
+def _counts(out: pd.DataFrame) -> tuple[int, int, int]:
+    """Rows, needs_review and high-escalation counts of classified rows."""
+    return len(out), int(out["needs_review"].sum()), int((out["escalation_risk"] == "high").sum())
+
+
 def _write_part(out: pd.DataFrame, path: Path) -> tuple[int, int, int]:
     with atomic_write(path, "wb") as fh:
         out.to_parquet(fh, index=False)
-    return len(out), int(out["needs_review"].sum()), int((out["escalation_risk"] == "high").sum())
+    return _counts(out)
 
 
 def _classify_part(index: int, chunk: pd.DataFrame, parts_dir: str) -> tuple[int, int, int, int]:
     w = _WORKER
     out = classify_chunk(chunk, w["model"], w["text_column"], w["mask"])
-    return (index, *_write_part(out, Path(parts_dir) / f"{index:07d}.parquet"))
+    return (index, *_write_part(out, _part_path(parts_dir, index)))
 
 
 # --- driver -------------------------------------------------------------------------------
@@ -116,7 +125,7 @@ class _PartJoiner:
     def ready(self, finished) -> None:
         """Append every part from the next expected one on that is in ``finished`` (part indexes)."""
         while self.next in finished:
-            self._append(self.parts_dir / f"{self.next:07d}.parquet")
+            self._append(_part_path(self.parts_dir, self.next))
             self.next += 1
 
     def _append(self, part: Path) -> None:
@@ -155,8 +164,7 @@ class _PartJoiner:
 
 
 def _part_counts(path: Path) -> tuple[int, int, int]:
-    part = pd.read_parquet(path, columns=["needs_review", "escalation_risk"])
-    return len(part), int(part["needs_review"].sum()), int((part["escalation_risk"] == "high").sum())
+    return _counts(pd.read_parquet(path, columns=["needs_review", "escalation_risk"]))
 
 
 def classify_file(input_path: str | os.PathLike, output: str | os.PathLike, model: GapClassifier, *,
@@ -186,7 +194,7 @@ def classify_file(input_path: str | os.PathLike, output: str | os.PathLike, mode
             shutil.rmtree(parts_dir)
     parts_dir.mkdir(parents=True, exist_ok=True)
     manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
-    done = {int(p.name[:7]) for p in parts_dir.glob("[0-9]*.parquet")}
+    done = {int(p.name[:7]) for p in parts_dir.glob("[0-9]*.parquet")}  # parts of an interrupted run
 
     report = LoadReport(str(input_path))
     summary = BatchSummary(output=str(output))
@@ -248,10 +256,8 @@ def classify_file(input_path: str | os.PathLike, output: str | os.PathLike, mode
         if bar is not None:
             bar.close()
 
-    parts = sorted(parts_dir.glob("[0-9]*.parquet"))
-    for p in parts:  # counts of resumed parts come from the parts themselves
-        if int(p.name[:7]) not in stats:
-            stats[int(p.name[:7])] = _part_counts(p)
+    for index in done - stats.keys():  # counts of resumed parts come from the parts themselves
+        stats[index] = _part_counts(_part_path(parts_dir, index))
     shutil.rmtree(parts_dir, ignore_errors=True)
     summary.rows_read = report.rows_read
     summary.rows_written = sum(v[0] for v in stats.values())
@@ -303,7 +309,7 @@ def _dask_part(part: pd.DataFrame, model: GapClassifier, col: str, id_col: str |
         part["complaint_id"] = rows
     part["empty_text"] = part[col].str.strip().eq("").to_numpy()
     out = classify_chunk(part, model, col, mask)
-    return _write_part(out, Path(parts_dir) / f"{index:07d}.parquet")
+    return _write_part(out, _part_path(parts_dir, index))
 
 
 def classify_file_dask(input_path: str | os.PathLike, output: str | os.PathLike, model: GapClassifier, *,

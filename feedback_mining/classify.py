@@ -47,11 +47,10 @@ __all__ = ["GapClassifier", "CueFeatures", "heldout_split", "default_model", "lo
 
 # --- feature steps (small, picklable) --------------------------------------------------------
 class CueFeatures(TransformerMixin, BaseEstimator):
-    """Per label: log(1 + number of cue phrases found); optionally a one-hot of the rules label."""
+    """Per label: log(1 + number of cue phrases found)."""
 
-    def __init__(self, taxonomy: Taxonomy | str | None = None, rule_label: bool = False):
+    def __init__(self, taxonomy: Taxonomy | str | None = None):
         self.taxonomy = taxonomy
-        self.rule_label = rule_label
 
     def fit(self, X, y=None):
         self.taxonomy_ = _as_taxonomy(self.taxonomy)
@@ -60,23 +59,15 @@ class CueFeatures(TransformerMixin, BaseEstimator):
 
     def transform(self, X):
         check_is_fitted(self, "taxonomy_")
-        tax, codes = self.taxonomy_, self.codes_
         texts = JoinedTexts([t if isinstance(t, str) else "" for t in X])  # one regex pass per label
-        counts = np.zeros((texts.n_rows, len(codes)))
-        for j, rx in enumerate(tax.cue_patterns()):
+        counts = np.zeros((texts.n_rows, len(self.codes_)))
+        for j, rx in enumerate(self.taxonomy_.cue_patterns()):
             counts[:, j] = texts.count(rx)
-        blocks = [np.log1p(counts)]
-        if self.rule_label:  # the rules baseline's label: first label (precedence order) with a cue
-            hit = counts > 0
-            fallback = codes.index(tax.fallback)
-            hit[:, fallback] = False
-            blocks.append(np.eye(len(codes))[np.where(hit.any(1), hit.argmax(1), fallback)])
-        return sparse.csr_matrix(np.hstack(blocks))
+        return sparse.csr_matrix(np.log1p(counts))
 
     def get_feature_names_out(self, input_features=None):
         check_is_fitted(self, "taxonomy_")
-        names = [f"cues:{c}" for c in self.codes_] + ([f"rule:{c}" for c in self.codes_] if self.rule_label else [])
-        return np.array(names, dtype=object)
+        return np.array([f"cues:{c}" for c in self.codes_], dtype=object)
 
 
 def _as_taxonomy(tax: Taxonomy | str | os.PathLike | None) -> Taxonomy:

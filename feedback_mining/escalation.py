@@ -127,7 +127,7 @@ _DEMAND_RE = {
     "explanation": re.compile(r"说法|解释|交代|说清楚|讲清楚|给个答复|书面答复|答复|回应|给个理由|合理的理由"),
     "staff_action": re.compile(rf"(处理|处分|开除|辞退|处罚|追责|严肃处理|批评|教育|投诉)(一下)?(这个|那个|该|这位|那位|这名|你们的?)?\S{{0,3}}{_STAFF}|{_STAFF}\S{{0,4}}(开除|辞退|处分|处罚|追责|严肃处理)|换(个|一个|位)?\S{{0,2}}{_STAFF}"),
 }
-_STAFF_ANCHOR = re.compile(_STAFF_WORDS)
+_DEMAND_ANCHORS = {"staff_action": re.compile(_STAFF_WORDS)}  # as _ANCHORS: every match holds a staff word
 _DEMAND_NEGATION = re.compile(r"(不要|不需要|不用|不图|不稀罕|不是为了|不在乎|不求)[^，。！？；,.!?;]{0,4}$")
 
 
@@ -137,7 +137,7 @@ def _demands(texts: JoinedTexts) -> list[list[str]]:
     found: dict[str, set[int]] = {}
     for code, rx in _DEMAND_RE.items():
         rows = found[code] = set()
-        for row, m in texts.finditer(rx, _STAFF_ANCHOR if code == "staff_action" else None):
+        for row, m in texts.finditer(rx, _DEMAND_ANCHORS.get(code)):
             at = m.start()
             if row not in rows and not _DEMAND_NEGATION.search(text[max(starts[row], at - 8):at]):
                 rows.add(row)

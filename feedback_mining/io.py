@@ -561,6 +561,11 @@ def load_complaints(
 
 # --- writing ------------------------------------------------------------------------------
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_RE = "^[" + re.escape("".join(_FORMULA_START)) + "]"  # the same test, for pandas' .str.match
+
+
+def _is_formula(value: object) -> bool:
+    return isinstance(value, str) and value.startswith(_FORMULA_START)
 
 
 def neutralize_formula(value: object) -> object:
@@ -569,7 +574,7 @@ def neutralize_formula(value: object) -> object:
     >>> neutralize_formula("=HYPERLINK(\\"http://x\\")")
     "'=HYPERLINK(\\"http://x\\")"
     """
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    if _is_formula(value):
         return "'" + value
     return value
 
@@ -588,16 +593,13 @@ def mask_frame(df: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFra
     return out
 
 
-_FORMULA_RE = r"^[=+\-@\t\r]"
-
-
 def _neutralized(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
     for c in out.columns:
         if _is_text(out[c]):
             col = out[c]
             risky = col.str.match(_FORMULA_RE, na=False).astype(bool) if col.dtype != object else \
-                pd.Series([isinstance(v, str) and v.startswith(_FORMULA_START) for v in col.tolist()], index=col.index)
+                pd.Series([_is_formula(v) for v in col.tolist()], index=col.index)
             if risky.any():
                 out[c] = col.where(~risky, "'" + col.astype(str))
     out.columns = [neutralize_formula(str(c)) for c in out.columns]

@@ -80,6 +80,14 @@ def _clean(text: str, simplified: bool) -> str:
     return to_simplified(text) if simplified else text
 
 
+def _joined(func, strings: list[str], sep: str) -> list[str]:
+    """``[func(s) for s in strings]`` as one call on the strings joined by ``sep``, which ``func`` must keep as is."""
+    joined = sep.join(strings)
+    if len(strings) < 2 or joined.count(sep) != len(strings) - 1:  # a value holds the separator
+        return [func(s) for s in strings]
+    return func(joined).split(sep)
+
+
 def normalize_text(text: object, *, simplified: bool = True) -> str:
     """Clean one complaint for analysis, keeping it readable.
 
@@ -96,11 +104,7 @@ def normalize_many(texts, *, simplified: bool = True) -> list[str]:
     >>> normalize_many(["退款　太慢！", None, "服務差"])
     ['退款 太慢!', '', '服务差']
     """
-    texts = [_as_text(t) for t in texts]
-    if not texts:
-        return []
-    joined = _clean(_ROW_SEP.join(texts), simplified)
-    return [t.strip() for t in joined.split(_ROW_SEP)]
+    return [t.strip() for t in _joined(lambda s: _clean(s, simplified), [_as_text(t) for t in texts], _ROW_SEP)]
 
 
 # --- personal data ------------------------------------------------------------------------
@@ -194,14 +198,6 @@ def mask_pii(text: object) -> str:
 _MASK_SEP = "\x00"  # no pattern above matches it, and it never occurs in real text
 
 
-def _joined(func, strings: list[str]) -> list[str]:
-    """``[func(s) for s in strings]`` in one call on the joined strings (``func`` must not match the separator)."""
-    joined = _MASK_SEP.join(strings)
-    if len(strings) < 2 or joined.count(_MASK_SEP) != len(strings) - 1:  # a value holds the separator
-        return [func(s) for s in strings]
-    return func(joined).split(_MASK_SEP)
-
-
 @lru_cache(maxsize=1)
 def _decimal_table() -> np.ndarray:
     """``table[code point]`` is True for Unicode decimal digits (what ``\\d`` matches)."""
@@ -212,11 +208,9 @@ def _decimal_table() -> np.ndarray:
     return table
 
 
-def _maybe_numbers(strings: list[str]) -> list[int]:
-    """Indexes of the strings holding 4 digits in a row or an ``@``: :data:`_QUICK` as array operations."""
-    if not strings:
-        return []
-    cp = np.frombuffer(_MASK_SEP.join(strings).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+def _maybe_numbers(joined: str) -> list[int]:
+    """Indexes of the ``_MASK_SEP``-joined strings holding 4 digits in a row or an ``@``: :data:`_QUICK` as array operations."""
+    cp = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     digit = _decimal_table()[np.minimum(cp, 0x10FFFF)]
     hit = cp == ord("@")
     hit[3:] |= digit[3:] & digit[2:-1] & digit[1:-2] & digit[:-3]  # marks the 4th digit of a run
@@ -233,12 +227,13 @@ def mask_many(texts) -> list:
     values = list(texts)
     idx = [i for i, v in enumerate(values) if isinstance(v, str)]
     strings = [values[i] for i in idx]
-    if sum(map(len, strings)) > 4096 and not any(_MASK_SEP in v for v in strings):
-        numbers = _maybe_numbers(strings)  # only these can hold digits to mask
+    joined = _MASK_SEP.join(strings)
+    if len(joined) > 4096 and joined.count(_MASK_SEP) == len(strings) - 1:
+        numbers = _maybe_numbers(joined)  # only these can hold digits to mask
     else:
         numbers = [j for j, v in enumerate(strings) if _QUICK.search(v)]
-    for j, masked in zip(numbers, _joined(_mask_numbers, [strings[j] for j in numbers])):
+    for j, masked in zip(numbers, _joined(_mask_numbers, [strings[j] for j in numbers], _MASK_SEP)):
         strings[j] = masked
-    for i, masked in zip(idx, _joined(_mask_plates, strings)):
+    for i, masked in zip(idx, _joined(_mask_plates, strings, _MASK_SEP)):
         values[i] = masked
     return values

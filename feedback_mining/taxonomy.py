@@ -20,8 +20,8 @@ import yaml
 
 from .errors import UserError
 from .normalize import normalize_text
-from .textbatch import trie_pattern
 from .paths import corpus_file
+from .textbatch import trie_pattern
 
 __all__ = ["Gap", "Taxonomy", "load_taxonomy", "default_taxonomy_path"]
 
@@ -89,10 +89,10 @@ class Taxonomy:
 
     def cue_patterns(self) -> list[re.Pattern]:
         """One compiled pattern per label (same order as :attr:`codes`); each match is the longest cue there."""
-        cached = _PATTERNS.get(self.fingerprint())
+        key = self.fingerprint()
+        cached = _PATTERNS.get(key)
         if cached is None:
-            cached = [re.compile(trie_pattern(g.cues)) for g in self.labels]
-            _PATTERNS[self.fingerprint()] = cached
+            cached = _PATTERNS[key] = [re.compile(trie_pattern(g.cues)) for g in self.labels]
         return cached
 
     def rules_label(self, text: str) -> str:

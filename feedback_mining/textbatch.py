@@ -61,11 +61,6 @@ class JoinedTexts:
         row = np.searchsorted(np.flatnonzero(marked == ord(SEP)), np.flatnonzero(marked == ord(_MARK)))
         return np.bincount(row, minlength=self.n_rows)
 
-    def row_text(self, row: int) -> tuple[str, int]:
-        """The row's text and its start offset in the joined string."""
-        start = int(self.starts[row])
-        return self.text[start:int(self.ends[row])], start
-
 
 def trie_pattern(words: Sequence[str]) -> str:
     """A regular expression matching the same spans as ``"|".join(words, longest first)``, much faster.
