@@ -67,7 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("cluster", help="group complaints into named themes", epilog=EPILOG)
     _add_input(p)
     p.add_argument("--k", default="auto", help="number of themes or 'auto' (default)")
-    p.add_argument("--method", choices=["nmf", "kmeans"], default="nmf", help="nmf (default: NMF topics) or kmeans (LSA + KMeans)")
+    p.add_argument("--method", choices=["mixture", "nmf", "kmeans"], default="mixture",
+                   help="mixture (default: mixture of multinomials, one theme per complaint), nmf (NMF topics) or kmeans (LSA + KMeans)")
     p.add_argument("--summary", help="per-theme summary file (.csv or .xlsx)")
     p.add_argument("--random-state", type=int, default=0)
 

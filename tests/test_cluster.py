@@ -96,3 +96,73 @@ def test_cluster_cli_writes_columns_and_summary(tmp_path):
     assert s["size"].sum() == len(df)
     r = run_cli("cluster", str(corpus_file("complaints_labeled.csv")), "-o", str(out), "--k", "zero")
     assert r.returncode == 2
+
+
+def test_kmeans_method(corpus):
+    labels = ThemeClusterer(k=5, method="kmeans", random_state=0).fit_predict(corpus["text"].tolist()[:500])
+    assert len(set(labels.tolist()) - {NOISE_THEME}) >= 3
+
+
+def _planted(seed: int = 0):
+    """Complaints about three different things, in mixed scripts and styles, with shared filler."""
+    rng = np.random.RandomState(seed)
+    topics = [
+        ["骑手", "送餐", "超时", "洒了", "外卖", "餐盒", "凉了", "配送费"],
+        ["房间", "前台", "隔音", "空调", "床单", "酒店", "入住", "退房"],
+        ["宽带", "网速", "套餐", "话费", "營業廳", "流量", "扣费", "信號"],
+    ]
+    filler = ["真的", "服了", "😡", "太差", "无语", "OK", "，", "！！"]
+    texts, truth = [], []
+    for i in range(240):
+        t = i % 3
+        words = list(rng.choice(topics[t], size=rng.randint(2, 6))) + list(rng.choice(filler, size=2))
+        rng.shuffle(words)
+        texts.append("".join(words))
+        truth.append(t)
+    return texts, np.array(truth)
+
+
+def test_mixture_recovers_planted_themes():
+    from sklearn.metrics import adjusted_rand_score
+
+    texts, truth = _planted()
+    labels = ThemeClusterer(k=3, random_state=0).fit_predict(texts)
+    assert (labels != NOISE_THEME).all()
+    assert adjusted_rand_score(truth, labels) > 0.9
+
+
+def test_multinomial_mixture_estimator_contract():
+    import pickle
+
+    from sklearn.base import clone
+    from sklearn.feature_extraction.text import CountVectorizer
+    from sklearn.pipeline import make_pipeline
+
+    from feedback_mining.cluster import MultinomialMixture
+
+    texts, truth = _planted(1)
+    X = CountVectorizer(analyzer="char", ngram_range=(2, 2)).fit_transform(texts)
+    mm = MultinomialMixture(3, random_state=0)
+    assert clone(mm).get_params() == mm.get_params() and not hasattr(clone(mm), "log_word_prob_")
+    labels = mm.fit_predict(X)
+    proba = mm.predict_proba(X)
+    assert proba.shape == (240, 3) and np.allclose(proba.sum(1), 1) and (proba.argmax(1) == labels).all()
+    assert (MultinomialMixture(3, random_state=0).fit(X).labels_ == labels).all()  # deterministic
+    back = pickle.loads(pickle.dumps(mm))
+    assert (back.predict(X) == labels).all() and back.score(X) == pytest.approx(mm.score(X))
+    assert mm.score(X) > MultinomialMixture(1, random_state=0).fit(X).score(X)  # 3 themes explain more than 1
+    pipe = make_pipeline(CountVectorizer(analyzer="char", ngram_range=(2, 2)), MultinomialMixture(3, random_state=0))
+    assert (pipe.fit(texts).predict(texts) == labels).all()
+    for bad in ({"n_components": 0}, {"alpha": 0}, {"cooling": 1.5}, {"temperature": 0.5}):
+        with pytest.raises(ValueError):
+            MultinomialMixture(**bad).fit(X)
+    with pytest.raises(ValueError):
+        MultinomialMixture(2).fit(-X)
+
+
+def test_predict_puts_text_without_known_words_in_noise():
+    texts, _ = _planted(2)
+    tc = ThemeClusterer(k=3, random_state=0).fit(texts)
+    pred = tc.predict(["量子纠缠实验室的示波器", "骑手送餐超时，外卖都凉了😡", "酒店房間隔音太差，前台不管"])
+    assert pred[0] == NOISE_THEME
+    assert pred[1] != NOISE_THEME and pred[2] != NOISE_THEME and pred[1] != pred[2]
