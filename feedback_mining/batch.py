@@ -79,8 +79,12 @@ def classify_chunk(chunk: pd.DataFrame, model: GapClassifier, text_column: str, 
     return out
 
 
-def _part_path(parts_dir: str | Path, index: int) -> Path:
-    return Path(parts_dir) / f"{index:07d}.parquet"
+def _part_path(parts_dir: str | Path, index: int, output_ext: str) -> Path:
+    """Part ``index``: already in the output's format for text outputs (the driver only appends bytes)."""
+    return Path(parts_dir) / f"{index:07d}{output_ext if output_ext in _TEXT_OUTPUTS else '.parquet'}"
+
+
+_TEXT_OUTPUTS = (".csv", ".tsv", ".jsonl")
 
 
 def _counts(out: pd.DataFrame) -> tuple[int, int, int]:
@@ -88,16 +92,37 @@ def _counts(out: pd.DataFrame) -> tuple[int, int, int]:
     return len(out), int(out["needs_review"].sum()), int((out["escalation_risk"] == "high").sum())
 
 
-def _write_part(out: pd.DataFrame, path: Path) -> tuple[int, int, int]:
+def _write_part(out: pd.DataFrame, path: Path, index: int) -> tuple[int, int, int]:
+    """Write one classified chunk as a part file (the first CSV/TSV part carries the header), and
+    its counts beside it (read back on ``--resume``)."""
+    counts = _counts(out)
+    with atomic_write(path.with_suffix(".counts"), "w") as fh:
+        json.dump(counts, fh)
     with atomic_write(path, "wb") as fh:
-        out.to_parquet(fh, index=False)
-    return _counts(out)
+        if path.suffix in (".csv", ".tsv"):  # Arrow's CSV writer: several times faster than DataFrame.to_csv
+            import pyarrow as pa
+            import pyarrow.csv as pa_csv
+
+            frame = _neutralized(out)
+            for c in frame.columns[frame.dtypes == bool]:
+                frame[c] = np.where(frame[c], "True", "False")  # as everywhere else, not Arrow's true/false
+            pa_csv.write_csv(pa.Table.from_pandas(frame, preserve_index=False), fh,
+                             pa_csv.WriteOptions(include_header=index == 0, delimiter="\t" if path.suffix == ".tsv" else ","))
+        elif path.suffix == ".jsonl":
+            fh.write(out.to_json(orient="records", lines=True, force_ascii=False).encode("utf-8"))
+        else:
+            out.to_parquet(fh, index=False)
+    return counts
 
 
-def _classify_part(index: int, chunk: pd.DataFrame, parts_dir: str) -> tuple[int, int, int, int]:
+def _part_counts(path: Path) -> tuple[int, int, int]:
+    return tuple(json.loads(path.with_suffix(".counts").read_text(encoding="utf-8")))
+
+
+def _classify_part(index: int, chunk: pd.DataFrame, parts_dir: str, output_ext: str) -> tuple[int, int, int, int]:
     w = _WORKER
     out = classify_chunk(chunk, w["model"], w["text_column"], w["mask"])
-    return (index, *_write_part(out, _part_path(parts_dir, index)))
+    return (index, *_write_part(out, _part_path(parts_dir, index, output_ext), index))
 
 
 # --- driver -------------------------------------------------------------------------------
@@ -112,8 +137,7 @@ class _PartJoiner:
         self.output, self.parts_dir, self.ext = output, parts_dir, output.suffix.lower()
         self.next = 0
         self._stack = ExitStack()
-        self._fh = None if self.ext == ".xlsx" else self._stack.enter_context(
-            atomic_write(output, "w" if self.ext == ".jsonl" else "wb"))
+        self._fh = None if self.ext == ".xlsx" else self._stack.enter_context(atomic_write(output, "wb"))
         self._writer = None
         self._frames: list[pd.DataFrame] = []
         if self.ext in (".csv", ".tsv"):
@@ -125,21 +149,13 @@ class _PartJoiner:
     def ready(self, finished) -> None:
         """Append every part from the next expected one on that is in ``finished`` (part indexes)."""
         while self.next in finished:
-            self._append(_part_path(self.parts_dir, self.next))
+            self._append(_part_path(self.parts_dir, self.next, self.ext))
             self.next += 1
 
     def _append(self, part: Path) -> None:
-        if self.ext in (".csv", ".tsv"):  # Arrow's CSV writer: several times faster than DataFrame.to_csv
-            import pyarrow as pa
-            import pyarrow.csv as pa_csv
-
-            frame = _neutralized(pd.read_parquet(part))
-            for c in frame.columns[frame.dtypes == bool]:
-                frame[c] = np.where(frame[c], "True", "False")  # as everywhere else, not Arrow's true/false
-            pa_csv.write_csv(pa.Table.from_pandas(frame, preserve_index=False), self._fh,
-                             pa_csv.WriteOptions(include_header=self.next == 0, delimiter="\t" if self.ext == ".tsv" else ","))
-        elif self.ext == ".jsonl":
-            pd.read_parquet(part).to_json(self._fh, orient="records", lines=True, force_ascii=False)
+        if self.ext in _TEXT_OUTPUTS:  # the part is already in the output format
+            with open(part, "rb") as src:
+                shutil.copyfileobj(src, self._fh, 1 << 20)
         elif self.ext == ".parquet":
             import pyarrow.parquet as pq
 
@@ -161,10 +177,6 @@ class _PartJoiner:
                 self._stack.__exit__(*sys.exc_info())  # removes the temporary file
                 raise
         return self._stack.__exit__(exc_type, exc, tb)
-
-
-def _part_counts(path: Path) -> tuple[int, int, int]:
-    return _counts(pd.read_parquet(path, columns=["needs_review", "escalation_risk"]))
 
 
 def classify_file(input_path: str | os.PathLike, output: str | os.PathLike, model: GapClassifier, *,
@@ -194,7 +206,7 @@ def classify_file(input_path: str | os.PathLike, output: str | os.PathLike, mode
             shutil.rmtree(parts_dir)
     parts_dir.mkdir(parents=True, exist_ok=True)
     manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
-    done = {int(p.name[:7]) for p in parts_dir.glob("[0-9]*.parquet")}  # parts of an interrupted run
+    done = {int(p.name[:7]) for p in parts_dir.glob(f"[0-9]*{_part_path(parts_dir, 0, output.suffix.lower()).suffix}")}  # parts of an interrupted run
 
     report = LoadReport(str(input_path))
     summary = BatchSummary(output=str(output))
@@ -237,9 +249,9 @@ def classify_file(input_path: str | os.PathLike, output: str | os.PathLike, mode
                         if bar is not None:
                             bar.update(len(chunk))
                     elif pool is None:
-                        record(_classify_part(index, chunk, str(parts_dir)))
+                        record(_classify_part(index, chunk, str(parts_dir), output.suffix.lower()))
                     else:
-                        pending.add(pool.submit(_classify_part, index, chunk, str(parts_dir)))
+                        pending.add(pool.submit(_classify_part, index, chunk, str(parts_dir), output.suffix.lower()))
                         while len(pending) > workers:  # bounded memory: one chunk per worker in flight, plus one queued
                             finished, pending = wait(pending, return_when=FIRST_COMPLETED)
                             for fut in finished:
@@ -257,7 +269,7 @@ def classify_file(input_path: str | os.PathLike, output: str | os.PathLike, mode
             bar.close()
 
     for index in done - stats.keys():  # counts of resumed parts come from the parts themselves
-        stats[index] = _part_counts(_part_path(parts_dir, index))
+        stats[index] = _part_counts(_part_path(parts_dir, index, output.suffix.lower()))
     shutil.rmtree(parts_dir, ignore_errors=True)
     summary.rows_read = report.rows_read
     summary.rows_written = sum(v[0] for v in stats.values())
@@ -295,7 +307,7 @@ def _estimate_rows(path: Path) -> int | None:
 
 # --- Dask -----------------------------------------------------------------------------------
 def _dask_part(part: pd.DataFrame, model: GapClassifier, col: str, id_col: str | None, mask: bool, offset: int,
-               parts_dir: str, index: int) -> tuple[int, int, int]:
+               parts_dir: str, index: int, output_ext: str) -> tuple[int, int, int]:
     """Classify one Dask partition exactly as the local engine classifies a chunk; write it as a part."""
     from .normalize import MAX_TEXT_CHARS
 
@@ -309,7 +321,7 @@ def _dask_part(part: pd.DataFrame, model: GapClassifier, col: str, id_col: str |
         part["complaint_id"] = rows
     part["empty_text"] = part[col].str.strip().eq("").to_numpy()
     out = classify_chunk(part, model, col, mask)
-    return _write_part(out, _part_path(parts_dir, index))
+    return _write_part(out, _part_path(parts_dir, index, output_ext), index)
 
 
 def classify_file_dask(input_path: str | os.PathLike, output: str | os.PathLike, model: GapClassifier, *,
@@ -352,7 +364,7 @@ def classify_file_dask(input_path: str | os.PathLike, output: str | os.PathLike,
         lengths = ddf.map_partitions(len).compute().tolist()
         offsets = [sum(lengths[:i]) for i in range(len(lengths))]
         model_future = client.scatter(model, broadcast=True)
-        tasks = [dask.delayed(_dask_part)(p, model_future, col, id_col, mask, off, str(parts_dir), i)
+        tasks = [dask.delayed(_dask_part)(p, model_future, col, id_col, mask, off, str(parts_dir), i, output.suffix.lower())
                  for i, (p, off) in enumerate(zip(ddf.to_delayed(), offsets))]
         counts = dask.compute(*tasks)
     finally:

@@ -430,11 +430,10 @@ def classify_frame(df: pd.DataFrame, model: GapClassifier, text_column: str) -> 
     if len(idx):
         proba[idx] = model._proba_normalized([texts[i] for i in idx])
     best = proba.argmax(1) if len(classes) else np.zeros(len(texts), dtype=int)
-    gaps = np.array(classes, dtype=object)[best]
-    gaps[empty] = ""
+    code = np.where(empty, len(classes), best)  # the last entry of each lookup table is for empty texts
     conf = proba.max(1) if len(classes) else np.zeros(len(texts))
-    out["gap"] = gaps
-    out["gap_zh"] = [model.taxonomy_.zh(g) if g else "" for g in gaps]
+    out["gap"] = np.array(classes + [""], dtype=object)[code]
+    out["gap_zh"] = np.array([model.taxonomy_.zh(c) for c in classes] + [""], dtype=object)[code]
     out["gap_confidence"] = np.round(conf, 4)
     out["needs_review"] = empty | (conf < model.review_threshold_)
     for j, c in enumerate(classes):

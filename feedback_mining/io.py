@@ -18,7 +18,9 @@ import sys
 import tempfile
 import warnings
 from contextlib import contextmanager
+from collections import deque
 from dataclasses import asdict, dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import Iterator
 
@@ -134,8 +136,9 @@ def detect_encoding(sample: bytes) -> str:
     return "big5" if big5_score > gb_score + 0.05 else "gb18030"
 
 
-def _first_bad_line(path: Path, encoding: str) -> tuple[int, bytes]:
-    with open(path, "rb") as fh:
+def _first_bad_line(source: Path | _io.BytesIO, encoding: str) -> tuple[int, bytes]:
+    """Line number (1-based) and first bytes of the first line that does not decode."""
+    with (open(source, "rb") if isinstance(source, Path) else source) as fh:
         for n, raw in enumerate(fh, start=1):
             try:
                 raw.decode(encoding)
@@ -144,13 +147,16 @@ def _first_bad_line(path: Path, encoding: str) -> tuple[int, bytes]:
     return 0, b""
 
 
-def _open_lines(path: Path, report: LoadReport) -> Iterator[tuple[int, str]]:
-    """Yield (line number, decoded line) with the detected encoding; a bad line is one clear error."""
+_BLOCK_BYTES = 1 << 22  # files are read and decoded 4 MB of whole lines at a time
+
+
+def _open_blocks(path: Path, report: LoadReport) -> Iterator[tuple[int, list[str], str]]:
+    """Yield (first line number, lines, their text) block by block, decoded with the detected
+    encoding; lines keep their ``\n`` and are split on ``\n`` only. A bad line is one clear error."""
     with open(path, "rb") as fh:
         sample = fh.read(1 << 20)
     if not sample.strip():
         raise UserError(f"{path}: the file is empty")
-    enc_guess_sample = sample
     utf16 = sample.startswith(codecs.BOM_UTF16_LE) or sample.startswith(codecs.BOM_UTF16_BE)
     controls = sum(sample.count(bytes([b])) for b in _BINARY_BYTES)
     if not utf16 and len(sample) >= 256 and controls / len(sample) > 0.05:
@@ -159,73 +165,113 @@ def _open_lines(path: Path, report: LoadReport) -> Iterator[tuple[int, str]]:
         line_no = sample[: sample.index(b"\x00")].count(b"\n") + 1
         raise UserError(f"{path}: line {line_no} contains NUL bytes (\\x00); remove them or re-export the file")
     try:
-        encoding = detect_encoding(enc_guess_sample)
+        encoding = detect_encoding(sample)
     except UnicodeDecodeError:
         n, bad = _first_bad_line(path, "gb18030")
         raise UserError(f"{path}: unreadable encoding (not UTF-8, GB18030/GBK or Big5); first bad line {n}: {bad!r}") from None
     report.encoding = encoding
     if encoding == "utf-16":
         text = path.read_bytes().decode("utf-16")
-        for n, line in enumerate(text.splitlines(keepends=True), start=1):
-            yield n, line
+        yield 1, text.splitlines(keepends=True), text
         return
+    codec = "utf-8" if encoding == "utf-8-sig" else encoding  # a BOM is dropped at the start of every line, below
+    n = 1
     with open(path, "rb") as fh:
-        for n, raw in enumerate(fh, start=1):
+        while raw := fh.read(_BLOCK_BYTES):
+            if not raw.endswith(b"\n"):
+                raw += fh.readline()  # whole lines only (\n is never inside a character in these encodings)
             try:
-                line = raw.decode(encoding)
+                text = raw.decode(codec)
             except UnicodeDecodeError:
-                raise UserError(
-                    f"{path}: line {n} is not valid {encoding} (mixed or broken encoding): {raw[:40]!r}"
-                ) from None
-            if n == 1 and line.startswith("\ufeff"):
-                line = line[1:]
-            if "\x00" in line:
-                raise UserError(f"{path}: line {n} contains NUL bytes (\\x00); remove them or re-export the file")
-            yield n, line
+                at, bad = _first_bad_line(_io.BytesIO(raw), codec)
+                raise UserError(f"{path}: line {n + at - 1} is not valid {encoding} (mixed or broken encoding): {bad!r}") from None
+            if "\ufeff" in text and (encoding == "utf-8-sig" or n == 1):
+                text = text.removeprefix("\ufeff") if encoding != "utf-8-sig" else text.replace("\n\ufeff", "\n").removeprefix("\ufeff")
+            if "\x00" in text:
+                line_no = n + text[: text.index("\x00")].count("\n")
+                raise UserError(f"{path}: line {line_no} contains NUL bytes (\\x00); remove them or re-export the file")
+            parts = text.split("\n")
+            lines = [part + "\n" for part in parts[:-1]]
+            if parts[-1]:
+                lines.append(parts[-1])
+            yield n, lines, text
+            n += len(lines)
+
+
+def _open_lines(path: Path, report: LoadReport) -> Iterator[tuple[int, str]]:
+    """Yield (line number, decoded line); see :func:`_open_blocks`."""
+    for start, lines, _ in _open_blocks(path, report):
+        yield from enumerate(lines, start)
 
 
 # --- delimited text -------------------------------------------------------------------------
-def _iter_csv_records(lines: Iterator[tuple[int, str]], delimiter: str) -> Iterator[tuple[int, list[str] | None, str]]:
-    """Yield (first line number, fields or None, reason) for each record.
+Record = tuple[int, "list[str] | None", str]
+
+
+def _parse_block(lines: list[str], text: str, delimiter: str) -> list[list[str]] | None:
+    """Every line of a block parsed as one record by the C parser, or None when some record
+    needs the line-by-line parser (a quoted field over several lines, a quoting error)."""
+    try:
+        if '"' not in text:
+            return list(csv.reader(lines, delimiter=delimiter))
+        rows = list(csv.reader(lines, delimiter=delimiter, strict=True))
+    except csv.Error:
+        return None
+    return rows if len(rows) == len(lines) else None  # each record exactly one line
+
+
+def _iter_csv_records(blocks: Iterator[tuple[int, list[str], str]], delimiter: str) -> Iterator[list[Record]]:
+    """Yield batches of (first line number, fields or None, reason), one record each.
+
+    A block whose every line is a complete record is parsed in one call; otherwise its lines
+    go one record at a time through :func:`_parse_record`, which may read on into the next
+    block for a quoted field that spans lines.
+    """
+    queue: deque[tuple[int, str]] = deque()  # lines waiting for the line-by-line parser
+
+    def next_line() -> tuple[int, str] | None:
+        if not queue:
+            block = next(blocks, None)
+            if block is None:
+                return None
+            queue.extend(enumerate(block[1], block[0]))
+        return queue.popleft()
+
+    for start, lines, text in blocks:
+        rows = _parse_block(lines, text, delimiter)
+        if rows is not None:
+            yield [(start + i, row, "") for i, row in enumerate(rows)]
+            continue
+        queue.extend(enumerate(lines, start))
+        batch: list[Record] = []
+        while queue:
+            batch.append(_parse_record(queue.popleft(), next_line, queue, delimiter))
+        yield batch
+
+
+def _parse_record(item: tuple[int, str], next_line, queue: deque, delimiter: str) -> Record:
+    """One record starting at line ``item``, reading more lines while a quoted field is open.
 
     A record whose quote is still open after ``_MAX_RECORD_LINES`` lines is an unbalanced
-    quote: its first line is rejected and parsing restarts on the next line, so one bad
+    quote: its first line is rejected and its other lines go back on ``queue``, so one bad
     row never swallows the rest of the file.
     """
-    pending: list[tuple[int, str]] = []
-    source = iter(lines)
-
-    def next_line():
-        if pending:
-            return pending.pop(0)
-        return next(source, None)
-
+    start, buf = item
+    if '"' not in buf:
+        return start, next(csv.reader([buf], delimiter=delimiter), []), ""
+    taken = [item]
     while True:
-        item = next_line()
-        if item is None:
-            return
-        start, buf = item
-        if '"' not in buf:
-            yield start, next(csv.reader([buf], delimiter=delimiter), []), ""
-            continue
-        taken = [item]
-        while True:
-            try:
-                row = next(csv.reader(_io.StringIO(buf), delimiter=delimiter, strict=True), [])
-                yield start, row, ""
-                break
-            except csv.Error as exc:
-                if "unexpected end of data" not in str(exc) and "newline inside string" not in str(exc):
-                    yield start, next(csv.reader(_io.StringIO(buf), delimiter=delimiter), []), ""
-                    break
-                more = next_line() if len(taken) < _MAX_RECORD_LINES else None
-                if more is None:
-                    # Unbalanced quote: reject the first line, re-read the lines it swallowed.
-                    yield start, None, "unbalanced quote"
-                    pending[:0] = taken[1:]
-                    break
-                taken.append(more)
-                buf += more[1]
+        try:
+            return start, next(csv.reader(_io.StringIO(buf), delimiter=delimiter, strict=True), []), ""
+        except csv.Error as exc:
+            if "unexpected end of data" not in str(exc) and "newline inside string" not in str(exc):
+                return start, next(csv.reader(_io.StringIO(buf), delimiter=delimiter), []), ""
+            more = next_line() if len(taken) < _MAX_RECORD_LINES else None
+            if more is None:
+                queue.extendleft(reversed(taken[1:]))  # re-read the lines it swallowed
+                return start, None, "unbalanced quote"
+            taken.append(more)
+            buf += more[1]
 
 
 def _dedupe_check(header: list[str], path: Path) -> list[str]:
@@ -244,7 +290,7 @@ def _dedupe_check(header: list[str], path: Path) -> list[str]:
 
 
 def _delimited_chunks(path: Path, report: LoadReport, delimiter: str, chunk_rows: int) -> Iterator[pd.DataFrame]:
-    records = _iter_csv_records(_open_lines(path, report), delimiter)
+    records = chain.from_iterable(_iter_csv_records(_open_blocks(path, report), delimiter))
     header = None
     for line_no, fields, reason in records:
         if fields is None:

@@ -83,11 +83,11 @@ def test_kill_then_resume_gives_exactly_one_row_per_input(data, tmp_path):
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     parts = Path(str(out) + ".parts")
     deadline = time.time() + 240
-    while time.time() < deadline and len(list(parts.glob("[0-9]*.parquet"))) < 3:
+    while time.time() < deadline and len(list(parts.glob("[0-9]*.csv"))) < 3:
         time.sleep(0.05)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
-    done = len(list(parts.glob("[0-9]*.parquet")))
+    done = len(list(parts.glob("[0-9]*.csv")))
     assert 3 <= done < 12, "the run should have been killed mid-way"
     assert not out.exists(), "an interrupted run must not leave a file under the final name"
     r = run_cli(*cmd[1:], "--resume")
