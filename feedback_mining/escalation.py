@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .normalize import normalize_many, normalize_text
-from .textbatch import JoinedTexts
+from .textbatch import JoinedTexts, LiteralGate
 
 __all__ = [
     "ESCALATION_LEVELS",
@@ -58,7 +58,7 @@ _ANCHORS = {
     "safety": "自燃|刹车失灵|刹不住|安全隐患|漏电|触电|带电|麻手|燃气|煤气|天然气|中毒|差点|车祸|起火|着火|冒烟|失控|断轴|爆胎|坠落"
               "|砸到|砸伤|住院|医院|送医|急诊|挂水|烫伤|烫红|摔伤|安全气囊|熄火|被困|困在电梯|上吐下泻|呕吐|甲醛超标|谁负责|命",
 }
-_HIGH_RE = [(cat, re.compile(p), re.compile(_ANCHORS[cat]) if cat in _ANCHORS else None) for cat, p in _HIGH]
+_HIGH_RE = [(cat, re.compile(p), re.compile(_ANCHORS[cat])) for cat, p in _HIGH]
 _WATCH_RE = [(cat, re.compile(p)) for cat, p in _WATCH]
 _NOT_SAFETY = re.compile(r"(没有|不存在|无)\S{0,2}安全隐患")
 
@@ -127,7 +127,23 @@ _DEMAND_RE = {
     "explanation": re.compile(r"说法|解释|交代|说清楚|讲清楚|给个答复|书面答复|答复|回应|给个理由|合理的理由"),
     "staff_action": re.compile(rf"(处理|处分|开除|辞退|处罚|追责|严肃处理|批评|教育|投诉)(一下)?(这个|那个|该|这位|那位|这名|你们的?)?\S{{0,3}}{_STAFF}|{_STAFF}\S{{0,4}}(开除|辞退|处分|处罚|追责|严肃处理)|换(个|一个|位)?\S{{0,2}}{_STAFF}"),
 }
-_DEMAND_ANCHORS = {"staff_action": re.compile(_STAFF_WORDS)}  # as _ANCHORS: every match holds a staff word
+_DEMAND_ANCHORS = {"staff_action": _STAFF_WORDS}  # as _ANCHORS: every match holds a staff word
+_DEMAND_ANCHOR_RE = {code: re.compile(words) for code, words in _DEMAND_ANCHORS.items()}
+_WATCH_ANCHORS = {"repeat": "次|反复|没人|石沉大海|拖了|一拖再拖|至今|迟迟"}  # 第三次, 多次, 三番五次 …
+
+
+def _gate() -> LiteralGate:
+    """Every literal that some risk or demand match must contain: a complaint without any of them
+    has risk "none" and demand "other" and needs no other scan."""
+    words = [w for cat, _ in _HIGH for w in _ANCHORS[cat].split("|")]
+    words += [w for cat, p in _WATCH for w in _WATCH_ANCHORS.get(cat, p).split("|")]
+    words += [w for code, rx in _DEMAND_RE.items()
+              for w in _DEMAND_ANCHORS.get(code, rx.pattern).split("|")]
+    if any(re.search(r"[\\\[\](){}.*+?^$]", w) for w in words):  # pragma: no cover - a pattern edit needs an anchor
+        raise AssertionError("a risk/demand pattern that is not a plain alternation needs literal anchors")
+    return LiteralGate(words)
+
+
 _DEMAND_NEGATION = re.compile(r"(不要|不需要|不用|不图|不稀罕|不是为了|不在乎|不求)[^，。！？；,.!?;]{0,4}$")
 
 
@@ -137,11 +153,18 @@ def _demands(texts: JoinedTexts) -> list[list[str]]:
     found: dict[str, set[int]] = {}
     for code, rx in _DEMAND_RE.items():
         rows = found[code] = set()
-        for row, m in texts.finditer(rx, _DEMAND_ANCHORS.get(code)):
+        for row, m in texts.finditer(rx, _DEMAND_ANCHOR_RE.get(code)):
             at = m.start()
             if row not in rows and not _DEMAND_NEGATION.search(text[max(starts[row], at - 8):at]):
                 rows.add(row)
-    return [[code for code, rows in found.items() if row in rows] or ["other"] for row in range(texts.n_rows)]
+    demands: list[list[str]] = [[] for _ in range(texts.n_rows)]
+    for code, rows in found.items():  # codes in DEMANDS order
+        for row in rows:
+            demands[row].append(code)
+    return [codes or ["other"] for codes in demands]
+
+
+_GATE = _gate()
 
 
 def customer_demands(text: object, normalized: bool = False) -> list[str]:
@@ -153,11 +176,15 @@ def customer_demands(text: object, normalized: bool = False) -> list[str]:
 def annotate(texts, normalized: bool = False) -> pd.DataFrame:
     """``escalation_risk``, ``escalation_reasons`` and ``customer_demand`` columns for many texts."""
     texts = [t if isinstance(t, str) else "" for t in texts] if normalized else normalize_many(texts)
-    batch = JoinedTexts(texts)
-    levels, reasons = _risks(batch)
-    demands = ["|".join(d) if t else "" for t, d in zip(texts, _demands(batch))]
-    return pd.DataFrame({"escalation_risk": levels, "escalation_reasons": ["|".join(r) for r in reasons],
-                         "customer_demand": demands})
+    n = len(texts)
+    levels, reasons, demands = ["none"] * n, [""] * n, ["other" if t else "" for t in texts]
+    cues = np.flatnonzero(_GATE.rows(JoinedTexts(texts))).tolist()  # most complaints name no risk or demand
+    if cues:
+        batch = JoinedTexts([texts[i] for i in cues])
+        found_levels, found_reasons = _risks(batch)
+        for i, level, why, wants in zip(cues, found_levels, found_reasons, _demands(batch)):
+            levels[i], reasons[i], demands[i] = level, "|".join(why), "|".join(wants)
+    return pd.DataFrame({"escalation_risk": levels, "escalation_reasons": reasons, "customer_demand": demands})
 
 
 # --- service recovery ----------------------------------------------------------------------

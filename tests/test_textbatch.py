@@ -10,7 +10,7 @@ from feedback_mining.classify import load_labeled_corpus
 from feedback_mining.escalation import _HIGH_RE, annotate, customer_demands, escalation_risk
 from feedback_mining.normalize import mask_many, mask_pii, normalize_many, normalize_text
 from feedback_mining.taxonomy import load_taxonomy
-from feedback_mining.textbatch import JoinedTexts, trie_pattern
+from feedback_mining.textbatch import JoinedTexts, LiteralGate, trie_pattern
 
 TEXTS = ["退款退款，还是退款😡", "", "客服不回复\n要求退款", "服務顧問態度差", "x\x01y 退款", "退款难退货难"]
 
@@ -56,6 +56,7 @@ def test_batch_normalize_mask_and_escalation_equal_single_on_the_corpus(corpus_t
     table = annotate(corpus_texts, normalized=True)
     levels = [escalation_risk(t, normalized=True)[0] for t in corpus_texts]
     assert table["escalation_risk"].tolist() == levels and "high" in levels
+    assert table["escalation_reasons"].tolist() == ["|".join(escalation_risk(t, normalized=True)[1]) for t in corpus_texts]
     assert table["customer_demand"].tolist() == ["|".join(customer_demands(t, normalized=True)) for t in corpus_texts]
 
 
@@ -64,3 +65,15 @@ def test_empty_batch():
     assert batch.count(re.compile("a")).tolist() == [] and list(batch.finditer(re.compile("a"))) == []
     assert normalize_many([]) == [] and mask_many([]) == []
     assert np.asarray(annotate([]).shape).tolist() == [0, 3]
+
+
+def test_literal_gate_passes_every_text_with_a_phrase(corpus_texts):
+    words = ["退款", "曝光", "命", "12315", "服务员", "😡", "x"]
+    texts = corpus_texts + ["😡😡", "要退款!", "退 款", "曝", "12 315", "服務員", "xyz", "拿命换", "", "第\n行"]
+    gate = LiteralGate([w for w in words if ord(w[0]) < 0x10000])
+    passed = gate.rows(JoinedTexts(texts))
+    holds = np.array([any(w in t for w in words if ord(w[0]) < 0x10000) for t in JoinedTexts(texts).text.split("\n")])
+    assert (passed >= holds).all() and holds.sum() > 50  # a superset: never skips a text with a phrase
+    assert passed[-10:].tolist() == [False, True, False, False, True, False, True, True, False, False]  # "12 315": "12" passes
+    with pytest.raises(ValueError):
+        LiteralGate(["😡"])
