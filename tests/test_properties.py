@@ -66,7 +66,9 @@ mixed = st.lists(st.one_of(st.text(max_size=40), nasty, pii_bits), max_size=10).
 @settings(max_examples=EXAMPLES, deadline=None)
 @given(st.lists(st.one_of(mixed, st.none(), st.integers()), max_size=12))
 def test_normalize_many_equals_normalize_text(values):
-    assert normalize_many(values) == [normalize_text(v) for v in values]
+    single = [normalize_text(v) for v in values]
+    assert normalize_many(values) == single
+    assert normalize_many(values + ["长" * 5000])[:-1] == single  # a batch over 4096 characters: the array path
 
 
 @settings(max_examples=EXAMPLES, deadline=None)
