@@ -644,6 +644,8 @@ def _neutralized(df: pd.DataFrame) -> pd.DataFrame:
     for c in out.columns:
         if _is_text(out[c]):
             col = out[c]
+            if col.dtype == object and pd.api.types.infer_dtype(col, skipna=False) == "string":
+                col = col.astype("str")  # all text: Arrow's vectorized match below
             risky = col.str.match(_FORMULA_RE, na=False).astype(bool) if col.dtype != object else \
                 pd.Series([_is_formula(v) for v in col.tolist()], index=col.index)
             if risky.any():

@@ -81,8 +81,8 @@ class LiteralGate:
         self._size = len(chars) + 1  # id 0: every other character
         self._ids = np.zeros(_BMP_END + 1, dtype=np.int32)  # small enough to stay in the CPU cache
         self._ids[[ord(ch) for ch in chars]] = np.arange(1, self._size)
-        self._single = np.zeros(self._size, dtype=bool)
-        self._pairs = np.zeros(self._size * self._size, dtype=bool)
+        self._single = np.zeros(self._size, dtype=bool)  # a phrase is this one character
+        self._pairs = np.zeros(self._size * self._size, dtype=bool)  # a phrase starts with these two
         for w in words:
             if len(w) == 1:
                 self._single[self._ids[ord(w)]] = True
@@ -91,14 +91,15 @@ class LiteralGate:
 
     def rows(self, texts: JoinedTexts) -> np.ndarray:
         """Boolean per row: may the row contain one of the phrases?"""
+        if not texts.n_rows:
+            return np.zeros(0, dtype=bool)
         codepoints = np.frombuffer(texts.text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         ids = self._ids[np.minimum(codepoints, _BMP_END)]  # emoji and other planes: id 0
-        hit = self._single[ids]
+        hit = np.zeros(len(ids) + 1, dtype=bool)  # one more: where an empty last row starts
+        hit[:-1] = self._single[ids]
         if len(ids) > 1:
-            hit[:-1] |= self._pairs[ids[:-1] * self._size + ids[1:]]
-        out = np.zeros(texts.n_rows, dtype=bool)
-        out[texts.rows_of(np.flatnonzero(hit))] = True
-        return out
+            hit[:-2] |= self._pairs[ids[:-1] * self._size + ids[1:]]  # the separator's id 0 starts no pair
+        return np.logical_or.reduceat(hit, texts.starts)  # row i: its characters and its separator
 
 
 def trie_pattern(words: Sequence[str]) -> str:
