@@ -26,6 +26,7 @@ __all__ = ["CharNgramTfidf", "WordNgramTfidf"]
 
 _SEP = "\x00"  # never in normalized text (control characters become spaces)
 _BITS = 21  # code points < 2**21
+_BMP_END = 0x10000
 
 
 def _df_filter(keys: np.ndarray, doc_ids: np.ndarray, n_docs: int, min_df, max_df, max_features):
@@ -93,6 +94,7 @@ class _KeyedTfidf(TransformerMixin, BaseEstimator):
     def __getstate__(self):
         state = self.__dict__.copy()
         state.pop("_index", None)  # rebuilt on first use in each process
+        state.pop("_unigram_table", None)
         return state
 
 
@@ -131,6 +133,54 @@ class CharNgramTfidf(_KeyedTfidf):
         keys = np.concatenate(keys_all) if keys_all else np.zeros(0, np.uint64)
         doc_ids = np.concatenate(docs_all) if docs_all else np.zeros(0, np.int64)
         return keys, doc_ids.astype(np.int64), n_docs
+
+    def transform(self, X):
+        """Like :meth:`_KeyedTfidf.transform`, but n-grams are laid out position by position, so
+        each document's n-grams are contiguous and the CSR matrix is built without a row sort."""
+        check_is_fitted(self, "vocab_")
+        lo, hi = self.ngram_range
+        docs = [d if isinstance(d, str) else ("" if d is None else str(d)) for d in X]
+        n_docs, vocab = len(docs), _index(self)
+        if n_docs == 0:
+            return sparse.csr_matrix((0, len(vocab)), dtype=np.float64)
+        joined = _SEP.join(d.replace(_SEP, " ") if _SEP in d else d for d in docs) + _SEP
+        cps = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
+        L, orders = len(cps), hi - lo + 1
+        is_sep = cps == 0
+        col = np.full((L, orders), -1, dtype=np.int32)  # col[i, n - lo]: vocabulary column of the n-gram at i
+        key, ok = np.zeros(L, dtype=np.uint64), np.ones(L, dtype=bool)
+        for n in range(1, hi + 1):  # grow the n-gram at every position one character at a time
+            m = L - n + 1
+            if m <= 0:
+                break
+            key[:m] |= cps[n - 1:] << np.uint64(_BITS * (n - 1))
+            ok[:m] &= ~is_sep[n - 1:]
+            if n >= lo and len(vocab):
+                at = np.flatnonzero(ok[:m])
+                col[at, n - lo] = self._unigram_columns(key[at]) if n == 1 else vocab.get_indexer(key[at])
+        hits = np.flatnonzero(col.ravel() >= 0)  # position-major: each document's n-grams are contiguous
+        indptr = np.zeros(n_docs + 1, dtype=np.int64)
+        indptr[1:] = np.searchsorted(hits // orders, np.flatnonzero(is_sep))  # n-grams before each separator
+        X = sparse.csr_matrix((np.ones(len(hits)), col.ravel()[hits], indptr), shape=(n_docs, len(vocab)))
+        X.sum_duplicates()
+        np.log(X.data, out=X.data)
+        X.data += 1.0
+        X.data *= self.idf_[X.indices]
+        return l2_normalize(X, copy=False)
+
+    def _unigram_columns(self, keys: np.ndarray) -> np.ndarray:
+        """Vocabulary columns of single characters: a table for the Basic Multilingual Plane."""
+        table = self.__dict__.get("_unigram_table")
+        if table is None:  # built once per process, like the hashed index (not pickled)
+            table = np.full(_BMP_END + 1, -1, dtype=np.int32)
+            single = np.flatnonzero(self.vocab_ < _BMP_END)
+            table[self.vocab_[single].astype(np.int64)] = single
+            self._unigram_table = table
+        cols = table[np.minimum(keys, _BMP_END).astype(np.int64)]
+        astral = np.flatnonzero(keys >= _BMP_END)  # emoji and rare characters: the hashed index
+        if len(astral):
+            cols[astral] = _index(self).get_indexer(keys[astral])
+        return cols
 
     def get_feature_names_out(self, input_features=None):
         check_is_fitted(self, "vocab_")

@@ -1,0 +1,33 @@
+"""The NumPy TF-IDF vectorizers give scikit-learn's TfidfVectorizer results on real-looking text."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from feedback_mining.classify import load_labeled_corpus
+from feedback_mining.features import CharNgramTfidf
+from feedback_mining.normalize import normalize_many
+
+EXTRA = ["", "好", "退款😡😡 OK", "服务员态度差!!!", "a b", "x" * 3000, "🚗" * 5 + "刹车失灵", "退款退款退款"]
+
+
+@pytest.fixture(scope="module")
+def texts() -> list[str]:
+    return normalize_many(load_labeled_corpus()["text"].tolist()) + normalize_many(EXTRA)
+
+
+@pytest.mark.parametrize("ngram_range", [(1, 3), (1, 1), (2, 3)])
+def test_char_ngram_tfidf_equals_sklearn(texts, ngram_range):
+    fit, new = texts[:1200] + normalize_many(EXTRA) * 2, texts[1200:]  # emoji n-grams in the vocabulary too
+    ours = CharNgramTfidf(ngram_range=ngram_range, min_df=2, max_df=0.5, max_features=None).fit(fit)
+    ref = TfidfVectorizer(analyzer="char", ngram_range=ngram_range, lowercase=False, sublinear_tf=True,
+                          min_df=2, max_df=0.5).fit(fit)
+    names = ours.get_feature_names_out()
+    assert "😡" in set(names) or ngram_range[0] > 1
+    assert sorted(names.tolist()) == sorted(ref.get_feature_names_out().tolist())
+    order = np.argsort(names, kind="stable")  # our columns in sklearn's (sorted) order
+    for batch in (new, fit[:300], ["退款"]):
+        got = ours.transform(batch).toarray()[:, order]
+        np.testing.assert_allclose(got, ref.transform(batch).toarray(), rtol=1e-12, atol=1e-12)
+    assert ours.transform([]).shape == (0, len(names))
