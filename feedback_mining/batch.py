@@ -237,8 +237,7 @@ def classify_file(input_path: str | os.PathLike, output: str | os.PathLike, mode
 
         pending: set = set()
         if workers > 1:
-            gc.collect()
-            gc.freeze()  # forked workers then share the loaded model's pages instead of copying them
+            gc.freeze()  # forked workers then share the loaded model's pages instead of copying them (no collect: 0.1 s)
         pool = ProcessPoolExecutor(workers, mp_context=_pool_context(), initializer=_init,
                                    initargs=(model, col, mask)) if workers > 1 else None
         try:

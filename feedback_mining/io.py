@@ -22,8 +22,9 @@ from collections import deque
 from dataclasses import asdict, dataclass, field
 from itertools import chain
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Sequence
 
+import numpy as np
 import pandas as pd
 
 from .errors import UserError
@@ -206,6 +207,7 @@ def _open_lines(path: Path, report: LoadReport) -> Iterator[tuple[int, str]]:
 
 # --- delimited text -------------------------------------------------------------------------
 Record = tuple[int, "list[str] | None", str]
+Batch = tuple[Sequence[int], list, "list[str] | None"]  # line numbers, fields (None: rejected), reasons
 
 
 def _parse_block(lines: list[str], text: str, delimiter: str) -> list[list[str]] | None:
@@ -220,8 +222,8 @@ def _parse_block(lines: list[str], text: str, delimiter: str) -> list[list[str]]
     return rows if len(rows) == len(lines) else None  # each record exactly one line
 
 
-def _iter_csv_records(blocks: Iterator[tuple[int, list[str], str]], delimiter: str) -> Iterator[list[Record]]:
-    """Yield batches of (first line number, fields or None, reason), one record each.
+def _iter_csv_records(blocks: Iterator[tuple[int, list[str], str]], delimiter: str) -> Iterator[Batch]:
+    """Yield batches of records as (first line numbers, fields or None, reasons or None).
 
     A block whose every line is a complete record is parsed in one call; otherwise its lines
     go one record at a time through :func:`_parse_record`, which may read on into the next
@@ -240,13 +242,13 @@ def _iter_csv_records(blocks: Iterator[tuple[int, list[str], str]], delimiter: s
     for start, lines, text in blocks:
         rows = _parse_block(lines, text, delimiter)
         if rows is not None:
-            yield [(start + i, row, "") for i, row in enumerate(rows)]
+            yield range(start, start + len(rows)), rows, None
             continue
         queue.extend(enumerate(lines, start))
         batch: list[Record] = []
         while queue:
             batch.append(_parse_record(queue.popleft(), next_line, queue, delimiter))
-        yield batch
+        yield [r[0] for r in batch], [r[1] for r in batch], [r[2] for r in batch]
 
 
 def _parse_record(item: tuple[int, str], next_line, queue: deque, delimiter: str) -> Record:
@@ -290,48 +292,60 @@ def _dedupe_check(header: list[str], path: Path) -> list[str]:
 
 
 def _delimited_chunks(path: Path, report: LoadReport, delimiter: str, chunk_rows: int) -> Iterator[pd.DataFrame]:
-    records = chain.from_iterable(_iter_csv_records(_open_blocks(path, report), delimiter))
-    header = None
-    for line_no, fields, reason in records:
-        if fields is None:
-            raise UserError(f"{path}: line {line_no}: the header row has an unbalanced quote")
-        if not fields or all(not f.strip() for f in fields):
-            continue
-        header = _dedupe_check(fields, path)
-        break
+    batches = _iter_csv_records(_open_blocks(path, report), delimiter)
+    header, rest = None, None
+    for line_nos, records, reasons in batches:
+        for k, fields in enumerate(records):
+            if fields is None:
+                raise UserError(f"{path}: line {line_nos[k]}: the header row has an unbalanced quote")
+            if fields and any(f.strip() for f in fields):
+                header = _dedupe_check(fields, path)
+                rest = line_nos[k + 1:], records[k + 1:], None if reasons is None else reasons[k + 1:]
+                break
+        if header is not None:
+            break
     if header is None:
         raise UserError(f"{path}: the file is empty")
     width = len(header)
     rows: list[list[str]] = []
     lines_of_rows: list[int] = []
     produced = False
-    for line_no, fields, reason in records:
-        if fields is None:
-            report.rows_read += 1
-            report.rejects.append({"line": line_no, "reason": reason})
-            continue
-        if not fields:  # blank line
-            continue
-        report.rows_read += 1
-        if len(fields) != width:
-            if len(fields) > width and all(not f.strip() for f in fields[width:]):
-                fields = fields[:width]  # trailing delimiters
-            elif len(fields) < width and width > 1:
-                report.rejects.append({"line": line_no, "reason": f"expected {width} fields, saw {len(fields)}"})
-                continue
-            elif len(fields) > width:
-                report.rejects.append({"line": line_no, "reason": f"expected {width} fields, saw {len(fields)}"})
-                continue
-        rows.append(fields)
-        lines_of_rows.append(line_no)
-        if len(rows) >= chunk_rows:
+    for line_nos, records, reasons in chain([rest], batches):
+        if reasons is None and all(len(fields) == width for fields in records):  # the common case: take all
+            report.rows_read += len(records)
+            rows += records
+            lines_of_rows += line_nos
+        else:
+            for line_no, fields, reason in zip(line_nos, records, reasons or [""] * len(records)):
+                _take_record(line_no, fields, reason, width, rows, lines_of_rows, report)
+        while len(rows) >= chunk_rows:
             produced = True
-            yield _frame(rows, header, lines_of_rows)
-            rows, lines_of_rows = [], []
+            yield _frame(rows[:chunk_rows], header, lines_of_rows[:chunk_rows])
+            rows, lines_of_rows = rows[chunk_rows:], lines_of_rows[chunk_rows:]
     if not produced and not rows and not report.rejects:
         raise UserError(f"{path}: the file has a header but no data rows")
     if rows or not produced:
         yield _frame(rows, header, lines_of_rows)
+
+
+def _take_record(line_no: int, fields: list[str] | None, reason: str, width: int, rows: list, lines: list,
+                 report: LoadReport) -> None:
+    """Add one record to ``rows`` (and its line to ``lines``), or to the rejects with the reason."""
+    if fields is None:
+        report.rows_read += 1
+        report.rejects.append({"line": line_no, "reason": reason})
+        return
+    if not fields:  # blank line
+        return
+    report.rows_read += 1
+    if len(fields) != width:
+        if len(fields) > width and all(not f.strip() for f in fields[width:]):
+            fields = fields[:width]  # trailing delimiters
+        elif len(fields) < width and width > 1 or len(fields) > width:
+            report.rejects.append({"line": line_no, "reason": f"expected {width} fields, saw {len(fields)}"})
+            return
+    rows.append(fields)
+    lines.append(line_no)
 
 
 def _frame(rows: list[list[str]], header: list[str], lines: list[int]) -> pd.DataFrame:
@@ -542,24 +556,27 @@ def iter_complaint_chunks(
             id_col = _find_id_column([str(c) for c in chunk.columns])
         if col not in chunk.columns:  # JSONL records may lack the key
             chunk[col] = ""
-        texts = chunk[col].astype(object).where(chunk[col].notna(), "").astype(str)
-        too_long = texts.str.len() > max_chars
-        if too_long.any():
-            report.truncated += int(too_long.sum())
-            texts = texts.where(~too_long, texts.str.slice(0, max_chars))
-        chunk[col] = texts
-        empty = texts.str.strip().eq("")
+        texts = _cells_as_text(chunk[col])
+        for i in np.flatnonzero(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) > max_chars):
+            report.truncated += 1
+            texts[i] = texts[i][:max_chars]
+        chunk[col] = pd.Series(texts, index=chunk.index, dtype=object)
+        empty = np.array([not t or t.isspace() for t in texts], dtype=bool)
         report.empty_texts += int(empty.sum())
-        if id_col is not None and id_col in chunk.columns:
-            ids = chunk[id_col].astype(str).str.strip()
-            fallback = pd.Series([f"row-{n}" for n in lines], index=chunk.index, dtype=object)
-            chunk["complaint_id"] = ids.where(ids.ne(""), fallback)
-        else:
-            chunk["complaint_id"] = [f"row-{n}" for n in lines]
-        chunk["empty_text"] = empty.to_numpy()
+        ids = _cells_as_text(chunk[id_col]) if id_col is not None and id_col in chunk.columns else [""] * len(chunk)
+        chunk["complaint_id"] = pd.Series([i.strip() or f"row-{n}" for i, n in zip(ids, lines)], index=chunk.index, dtype=object)
+        chunk["empty_text"] = empty
         report.rows_kept += len(chunk)
         chunk.attrs = {"text_column": col}
         yield chunk
+
+
+def _cells_as_text(column: pd.Series) -> list[str]:
+    """Cell values as strings: missing cells (None, NaN, NaT) become ""."""
+    values = column.tolist()
+    if all(type(v) is str for v in values):
+        return values
+    return ["" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v) for v in values]
 
 
 def _sniff_delimiter(path: Path) -> str:

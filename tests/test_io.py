@@ -244,8 +244,6 @@ _UNBALANCED_TAIL = '900,门店,"没闭合的引号，这一行应当单独被拒
 
 
 def _records(path, monkeypatch, block_bytes=None, line_by_line=False):
-    from itertools import chain
-
     from feedback_mining import io as fio
 
     if block_bytes is not None:
@@ -253,7 +251,8 @@ def _records(path, monkeypatch, block_bytes=None, line_by_line=False):
     if line_by_line:
         monkeypatch.setattr(fio, "_parse_block", lambda *a: None)
     report = fio.LoadReport(str(path))
-    return list(chain.from_iterable(fio._iter_csv_records(fio._open_blocks(path, report), ",")))
+    return [(n, fields, reason) for lines, records, reasons in fio._iter_csv_records(fio._open_blocks(path, report), ",")
+            for n, fields, reason in zip(lines, records, reasons or [""] * len(records))]
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
