@@ -92,9 +92,11 @@ def _counts(out: pd.DataFrame) -> tuple[int, int, int]:
     return len(out), int(out["needs_review"].sum()), int((out["escalation_risk"] == "high").sum())
 
 
-def _write_part(out: pd.DataFrame, path: Path, index: int) -> tuple[int, int, int]:
+def _write_part(out: pd.DataFrame, path: Path, index: int, user_columns: list[str]) -> tuple[int, int, int]:
     """Write one classified chunk as a part file (the first CSV/TSV part carries the header), and
-    its counts beside it (read back on ``--resume``)."""
+    its counts beside it (read back on ``--resume``). ``user_columns`` (the input's columns and
+    ``complaint_id``) are the ones a spreadsheet formula could hide in; the classifier's own
+    columns cannot hold one."""
     counts = _counts(out)
     with atomic_write(path.with_suffix(".counts"), "w") as fh:
         json.dump(counts, fh)
@@ -103,7 +105,7 @@ def _write_part(out: pd.DataFrame, path: Path, index: int) -> tuple[int, int, in
             import pyarrow as pa
             import pyarrow.csv as pa_csv
 
-            frame = _neutralized(out)
+            frame = _neutralized(out, user_columns)
             for c in frame.columns[frame.dtypes == bool]:
                 frame[c] = np.where(frame[c], "True", "False")  # as everywhere else, not Arrow's true/false
             pa_csv.write_csv(pa.Table.from_pandas(frame, preserve_index=False), fh,
@@ -122,7 +124,7 @@ def _part_counts(path: Path) -> tuple[int, int, int]:
 def _classify_part(index: int, chunk: pd.DataFrame, parts_dir: str, output_ext: str) -> tuple[int, int, int, int]:
     w = _WORKER
     out = classify_chunk(chunk, w["model"], w["text_column"], w["mask"])
-    return (index, *_write_part(out, _part_path(parts_dir, index, output_ext), index))
+    return (index, *_write_part(out, _part_path(parts_dir, index, output_ext), index, list(chunk.columns)))
 
 
 # --- driver -------------------------------------------------------------------------------
@@ -320,7 +322,7 @@ def _dask_part(part: pd.DataFrame, model: GapClassifier, col: str, id_col: str |
         part["complaint_id"] = rows
     part["empty_text"] = part[col].str.strip().eq("").to_numpy()
     out = classify_chunk(part, model, col, mask)
-    return _write_part(out, _part_path(parts_dir, index, output_ext), index)
+    return _write_part(out, _part_path(parts_dir, index, output_ext), index, list(part.columns))
 
 
 def classify_file_dask(input_path: str | os.PathLike, output: str | os.PathLike, model: GapClassifier, *,

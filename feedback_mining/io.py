@@ -656,15 +656,18 @@ def mask_frame(df: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFra
     return out
 
 
-def _neutralized(df: pd.DataFrame) -> pd.DataFrame:
+def _neutralized(df: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
+    """A copy with formula-like cells of every text column (or of ``columns``: those that can
+    hold what users typed) and column names neutralized."""
     out = df.copy()
-    for c in out.columns:
+    for c in out.columns if columns is None else [c for c in columns if c in out.columns]:
         if _is_text(out[c]):
             col = out[c]
-            if col.dtype == object and pd.api.types.infer_dtype(col, skipna=False) == "string":
-                col = col.astype("str")  # all text: Arrow's vectorized match below
-            risky = col.str.match(_FORMULA_RE, na=False).astype(bool) if col.dtype != object else \
-                pd.Series([_is_formula(v) for v in col.tolist()], index=col.index)
+            if col.dtype == object:
+                values = col.tolist()
+                risky = pd.Series(list(map(_is_formula, values)), index=col.index, dtype=bool)
+            else:
+                risky = col.str.match(_FORMULA_RE, na=False).astype(bool)
             if risky.any():
                 out[c] = col.where(~risky, "'" + col.astype(str))
     out.columns = [neutralize_formula(str(c)) for c in out.columns]

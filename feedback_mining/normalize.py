@@ -216,23 +216,33 @@ _MASK_SEP = "\x00"  # no pattern above matches it, and it never occurs in real t
 
 
 @lru_cache(maxsize=1)
-def _decimal_table() -> np.ndarray:
-    """``table[code point]`` is True for Unicode decimal digits (what ``\\d`` matches)."""
+def _char_classes() -> np.ndarray:
+    """``table[code point]``: 1 for Unicode decimal digits (what ``\\d`` matches), 2 for ``@``,
+    4 for a plate's province character, 8 for a plate's letter (A-H, J-N, P-Z)."""
     cps = np.arange(0x110000, dtype=np.uint32)
     cps[0xD800:0xE000] = 0x20  # surrogates cannot be decoded; they are not digits
-    table = np.zeros(0x110000, dtype=bool)
-    table[[m.start() for m in re.finditer(r"\d", cps.tobytes().decode("utf-32-le"))]] = True
+    table = np.zeros(0x110000, dtype=np.uint8)
+    table[[m.start() for m in re.finditer(r"\d", cps.tobytes().decode("utf-32-le"))]] = 1
+    table[ord("@")] |= 2
+    table[[ord(c) for c in _PROVINCES]] |= 4
+    table[[ord(c) for c in "ABCDEFGHJKLMNPQRSTUVWXYZ"]] |= 8
     return table
 
 
-def _maybe_numbers(joined: str) -> list[int]:
-    """Indexes of the ``_MASK_SEP``-joined strings holding 4 digits in a row or an ``@``: :data:`_QUICK` as array operations."""
+def _pii_candidates(joined: str) -> tuple[list[int], list[int]]:
+    """Indexes of the ``_MASK_SEP``-joined strings that may hold a number or e-mail (4 digits in a
+    row or an ``@``: :data:`_QUICK`) and that may hold a plate (a province character followed by
+    a plate letter), as array operations."""
     cp = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    digit = _decimal_table()[np.minimum(cp, 0x10FFFF)]
-    hit = cp == ord("@")
+    cls = _char_classes()[np.minimum(cp, 0x10FFFF)]
+    digit = (cls & 1).astype(bool)
+    hit = (cls & 2).astype(bool)
     hit[3:] |= digit[3:] & digit[2:-1] & digit[1:-2] & digit[:-3]  # marks the 4th digit of a run
-    row = np.searchsorted(np.flatnonzero(cp == 0), np.flatnonzero(hit))
-    return np.unique(row).tolist()
+    plate = np.zeros(len(cp), dtype=bool)
+    plate[1:] = ((cls[:-1] & 4) != 0) & ((cls[1:] & 8) != 0)
+    seps = np.flatnonzero(cp == 0)
+    return (np.unique(np.searchsorted(seps, np.flatnonzero(hit))).tolist(),
+            np.unique(np.searchsorted(seps, np.flatnonzero(plate))).tolist())
 
 
 def mask_many(texts) -> list:
@@ -246,11 +256,13 @@ def mask_many(texts) -> list:
     strings = [values[i] for i in idx]
     joined = _MASK_SEP.join(strings)
     if len(joined) > 4096 and joined.count(_MASK_SEP) == len(strings) - 1:
-        numbers = _maybe_numbers(joined)  # only these can hold digits to mask
+        numbers, plates = _pii_candidates(joined)  # only these can hold something to mask
     else:
-        numbers = [j for j, v in enumerate(strings) if _QUICK.search(v)]
+        numbers, plates = [j for j, v in enumerate(strings) if _QUICK.search(v)], range(len(strings))
     for j, masked in zip(numbers, _joined(_mask_numbers, [strings[j] for j in numbers], _MASK_SEP)):
         strings[j] = masked
-    for i, masked in zip(idx, _joined(_mask_plates, strings, _MASK_SEP)):
+    for j, masked in zip(plates, _joined(_mask_plates, [strings[j] for j in plates], _MASK_SEP)):
+        strings[j] = masked  # (masking numbers cannot create a plate: placeholders hold no plate letter)
+    for i, masked in zip(idx, strings):
         values[i] = masked
     return values

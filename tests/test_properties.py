@@ -74,7 +74,9 @@ def test_normalize_many_equals_normalize_text(values):
 @settings(max_examples=EXAMPLES, deadline=None)
 @given(st.lists(st.one_of(mixed, st.none()), max_size=12))
 def test_mask_many_equals_mask_pii(values):
-    assert mask_many(values) == [mask_pii(v) if isinstance(v, str) else v for v in values]
+    single = [mask_pii(v) if isinstance(v, str) else v for v in values]
+    assert mask_many(values) == single
+    assert mask_many(values + ["长" * 5000])[:-1] == single  # a batch over 4096 characters: the array pre-checks
 
 
 @settings(max_examples=EXAMPLES, deadline=None)
