@@ -76,19 +76,25 @@ def _negated(text: str, start: int, lo: int = 0, hi: int | None = None) -> bool:
     return True
 
 
-def _risks(texts: JoinedTexts) -> tuple[list[str], list[list[str]]]:
-    """Risk level and evidence phrases for every complaint of a batch (one regex pass per category)."""
+def _matches(texts: JoinedTexts, rx: re.Pattern, anchor: re.Pattern | None, rows: np.ndarray | None):
+    """Matches of ``rx``: in ``rows`` only (those :data:`_GATE` passed), or over the batch."""
+    return texts.finditer(rx, anchor) if rows is None else texts.finditer_rows(rx, rows)
+
+
+def _risks(texts: JoinedTexts, candidates: dict | None = None) -> tuple[list[str], list[list[str]]]:
+    """Risk level and evidence phrases for every complaint of a batch (one regex pass per
+    category, or only over the ``candidates`` rows of each category)."""
     text, starts, ends = texts.text, texts.starts.tolist(), texts.ends.tolist()
     high: dict[int, list[str]] = {}
     watch: dict[int, list[str]] = {}
     for cat, rx, anchor in _HIGH_RE:
-        for row, m in texts.finditer(rx, anchor):
+        for row, m in _matches(texts, rx, anchor, None if candidates is None else candidates[cat]):
             lo, at = starts[row], m.start()
             if cat == "safety" and _NOT_SAFETY.search(text[max(lo, at - 4):m.end()]):
                 continue
             (watch if _negated(text, at, lo, ends[row]) else high).setdefault(row, []).append(m.group(0))
-    for _cat, rx in _WATCH_RE:
-        for row, m in texts.finditer(rx):
+    for cat, rx in _WATCH_RE:
+        for row, m in _matches(texts, rx, None, None if candidates is None else candidates[cat]):
             if row not in high:
                 watch.setdefault(row, []).append(m.group(0))
     levels, reasons = ["none"] * texts.n_rows, [[] for _ in range(texts.n_rows)]
@@ -132,28 +138,27 @@ _DEMAND_ANCHOR_RE = {code: re.compile(words) for code, words in _DEMAND_ANCHORS.
 _WATCH_ANCHORS = {"repeat": "次|反复|没人|石沉大海|拖了|一拖再拖|至今|迟迟"}  # 第三次, 多次, 三番五次 …
 
 
-def _gate() -> LiteralGate:
-    """Every literal that some risk or demand match must contain: a complaint without any of them
-    has risk "none" and demand "other" and needs no other scan."""
-    words = [w for cat, _ in _HIGH for w in _ANCHORS[cat].split("|")]
-    words += [w for cat, p in _WATCH for w in _WATCH_ANCHORS.get(cat, p).split("|")]
-    words += [w for code, rx in _DEMAND_RE.items()
-              for w in _DEMAND_ANCHORS.get(code, rx.pattern).split("|")]
-    if any(re.search(r"[\\\[\](){}.*+?^$]", w) for w in words):  # pragma: no cover - a pattern edit needs an anchor
+def _gate() -> tuple[list[str], LiteralGate]:
+    """Per risk category and demand, the literals each of its matches contains, as one gate: a
+    complaint is scanned only for the categories it may match (most complaints: none)."""
+    groups = {cat: _ANCHORS[cat] for cat, _ in _HIGH}
+    groups.update({cat: _WATCH_ANCHORS.get(cat, p) for cat, p in _WATCH})
+    groups.update({code: _DEMAND_ANCHORS.get(code, rx.pattern) for code, rx in _DEMAND_RE.items()})
+    if any(re.search(r"[\\\[\](){}.*+?^$]", w) for words in groups.values() for w in words.split("|")):  # pragma: no cover
         raise AssertionError("a risk/demand pattern that is not a plain alternation needs literal anchors")
-    return LiteralGate(words)
+    return list(groups), LiteralGate([words.split("|") for words in groups.values()])
 
 
 _DEMAND_NEGATION = re.compile(r"(不要|不需要|不用|不图|不稀罕|不是为了|不在乎|不求)[^，。！？；,.!?;]{0,4}$")
 
 
-def _demands(texts: JoinedTexts) -> list[list[str]]:
+def _demands(texts: JoinedTexts, candidates: dict | None = None) -> list[list[str]]:
     """Demand codes of every complaint of a batch; ``['other']`` where nothing is named."""
     text, starts = texts.text, texts.starts.tolist()
     found: dict[str, set[int]] = {}
     for code, rx in _DEMAND_RE.items():
         rows = found[code] = set()
-        for row, m in texts.finditer(rx, _DEMAND_ANCHOR_RE.get(code)):
+        for row, m in _matches(texts, rx, _DEMAND_ANCHOR_RE.get(code), None if candidates is None else candidates[code]):
             at = m.start()
             if row not in rows and not _DEMAND_NEGATION.search(text[max(starts[row], at - 8):at]):
                 rows.add(row)
@@ -164,7 +169,7 @@ def _demands(texts: JoinedTexts) -> list[list[str]]:
     return [codes or ["other"] for codes in demands]
 
 
-_GATE = _gate()
+_GATE_KEYS, _GATE = _gate()
 
 
 def customer_demands(text: object, normalized: bool = False) -> list[str]:
@@ -176,14 +181,12 @@ def customer_demands(text: object, normalized: bool = False) -> list[str]:
 def annotate(texts, normalized: bool = False) -> pd.DataFrame:
     """``escalation_risk``, ``escalation_reasons`` and ``customer_demand`` columns for many texts."""
     texts = [t if isinstance(t, str) else "" for t in texts] if normalized else normalize_many(texts)
-    n = len(texts)
-    levels, reasons, demands = ["none"] * n, [""] * n, ["other" if t else "" for t in texts]
-    cues = np.flatnonzero(_GATE.rows(JoinedTexts(texts))).tolist()  # most complaints name no risk or demand
-    if cues:
-        batch = JoinedTexts([texts[i] for i in cues])
-        found_levels, found_reasons = _risks(batch)
-        for i, level, why, wants in zip(cues, found_levels, found_reasons, _demands(batch)):
-            levels[i], reasons[i], demands[i] = level, "|".join(why), "|".join(wants)
+    batch = JoinedTexts(texts)
+    gate = _GATE.rows(batch)  # rows × category: most complaints may match none
+    candidates = {key: np.flatnonzero(gate[:, g]) for g, key in enumerate(_GATE_KEYS)}
+    levels, why = _risks(batch, candidates)
+    reasons = ["|".join(r) for r in why]
+    demands = ["|".join(d) if t else "" for t, d in zip(texts, _demands(batch, candidates))]
     return pd.DataFrame({"escalation_risk": levels, "escalation_reasons": reasons, "customer_demand": demands})
 
 

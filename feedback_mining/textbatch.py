@@ -52,6 +52,12 @@ class JoinedTexts:
         starts, ends, text = self.starts.tolist(), self.ends.tolist(), self.text
         return ((row, m) for row in rows for m in rx.finditer(text, starts[row], ends[row]))
 
+    def finditer_rows(self, rx: re.Pattern, rows: Sequence[int]) -> Iterator[tuple[int, re.Match]]:
+        """``(row, match)`` for every match of ``rx`` in the given rows (ascending): the same
+        matches a scan of the whole batch finds there."""
+        starts, ends, text = self.starts, self.ends, self.text
+        return ((row, m) for row in rows for m in rx.finditer(text, int(starts[row]), int(ends[row])))
+
     def count(self, rx: re.Pattern) -> np.ndarray:
         """Number of matches of ``rx`` in each row."""
         if _MARK in self.text:  # cannot mark matches; count them one by one
@@ -64,42 +70,52 @@ class JoinedTexts:
 
 
 class LiteralGate:
-    """Which texts may contain one of many literal phrases, by array operations on code points.
+    """Which texts may contain a phrase of each group, by array operations on code points.
 
-    A text passes if it holds the first one or two characters of some phrase: a superset of the
-    texts that contain a phrase, so a gate only decides which texts the exact (slower) patterns
-    must scan. One pass costs a fraction of one regular-expression scan.
+    A text passes for a group if it holds the first one or two characters of one of the group's
+    phrases: a superset of the texts that contain one, so a gate only decides which texts the
+    exact (slower) patterns must scan. One pass for up to 64 groups costs a fraction of one
+    regular-expression scan.
 
-    >>> LiteralGate(["退款", "曝光"]).rows(JoinedTexts(["要求退款", "物流太慢", "我要曝"])).tolist()
-    [True, False, False]
+    >>> LiteralGate([["退款", "曝光"], ["太慢"]]).rows(JoinedTexts(["要求退款", "物流太慢", "我要曝"])).tolist()
+    [[True, False], [False, True], [False, False]]
     """
 
-    def __init__(self, words: Sequence[str]):
-        chars = sorted({ch for w in words if w for ch in w[:2]})
+    def __init__(self, groups: Sequence[Sequence[str]]):
+        if not 1 <= len(groups) <= 64:
+            raise ValueError("LiteralGate takes 1 to 64 groups of phrases")
+        chars = sorted({ch for words in groups for w in words if w for ch in w[:2]})
         if any(ord(ch) >= _BMP_END for ch in chars):
             raise ValueError("LiteralGate phrases must start with characters of the Basic Multilingual Plane")
+        self.n_groups = len(groups)
         self._size = len(chars) + 1  # id 0: every other character
         self._ids = np.zeros(_BMP_END + 1, dtype=np.int32)  # small enough to stay in the CPU cache
         self._ids[[ord(ch) for ch in chars]] = np.arange(1, self._size)
-        self._single = np.zeros(self._size, dtype=bool)  # a phrase is this one character
-        self._pairs = np.zeros(self._size * self._size, dtype=bool)  # a phrase starts with these two
-        for w in words:
-            if len(w) == 1:
-                self._single[self._ids[ord(w)]] = True
-            elif w:
-                self._pairs[self._ids[ord(w[0])] * self._size + self._ids[ord(w[1])]] = True
+        self._bits = next(t for t in (np.uint8, np.uint16, np.uint32, np.uint64) if np.dtype(t).itemsize * 8 >= self.n_groups)
+        self._single = np.zeros(self._size, dtype=self._bits)  # bit g: a phrase of group g is this character
+        self._pairs = np.zeros(self._size * self._size, dtype=self._bits)  # bit g: a phrase of group g starts so
+        for g, words in enumerate(groups):
+            bit = self._bits(1 << g)
+            for w in words:
+                if len(w) == 1:
+                    self._single[self._ids[ord(w)]] |= bit
+                elif w:
+                    self._pairs[self._ids[ord(w[0])] * self._size + self._ids[ord(w[1])]] |= bit
 
     def rows(self, texts: JoinedTexts) -> np.ndarray:
-        """Boolean per row: may the row contain one of the phrases?"""
+        """Boolean matrix, rows × groups: may the row contain a phrase of the group?"""
         if not texts.n_rows:
-            return np.zeros(0, dtype=bool)
+            return np.zeros((0, self.n_groups), dtype=bool)
         codepoints = np.frombuffer(texts.text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        ids = self._ids[np.minimum(codepoints, _BMP_END)]  # emoji and other planes: id 0
-        hit = np.zeros(len(ids) + 1, dtype=bool)  # one more: where an empty last row starts
-        hit[:-1] = self._single[ids]
+        ids = np.take(self._ids, codepoints, mode="clip")  # emoji and other planes: the last entry, id 0
+        hit = np.zeros(len(ids) + 1, dtype=self._bits)  # one more: where an empty last row starts
+        np.take(self._single, ids, out=hit[:-1])
         if len(ids) > 1:
-            hit[:-2] |= self._pairs[ids[:-1] * self._size + ids[1:]]  # the separator's id 0 starts no pair
-        return np.logical_or.reduceat(hit, texts.starts)  # row i: its characters and its separator
+            pair = ids[:-1] * self._size
+            pair += ids[1:]
+            hit[:-2] |= np.take(self._pairs, pair)  # the separator's id 0 starts no pair
+        found = np.bitwise_or.reduceat(hit, texts.starts)  # row i: its characters and its separator
+        return (found[:, None] >> np.arange(self.n_groups, dtype=self._bits)) & 1 == 1
 
 
 def trie_pattern(words: Sequence[str]) -> str:

@@ -68,12 +68,16 @@ def test_empty_batch():
 
 
 def test_literal_gate_passes_every_text_with_a_phrase(corpus_texts):
-    words = ["退款", "曝光", "命", "12315", "服务员", "😡", "x"]
+    groups = [["退款", "曝光"], ["命"], ["12315", "服务员"], ["x"], [f"词{i}" for i in range(20)]] + [["态度"]] * 12
     texts = corpus_texts + ["😡😡", "要退款!", "退 款", "曝", "12 315", "服務員", "xyz", "拿命换", "", "第\n行"]
-    gate = LiteralGate([w for w in words if ord(w[0]) < 0x10000])
-    passed = gate.rows(JoinedTexts(texts))
-    holds = np.array([any(w in t for w in words if ord(w[0]) < 0x10000) for t in JoinedTexts(texts).text.split("\n")])
+    batch = JoinedTexts(texts)
+    passed = LiteralGate(groups).rows(batch)  # 17 groups: 32-bit masks
+    rows = batch.text.split("\n")
+    holds = np.array([[any(w in t for w in words) for words in groups] for t in rows])
+    assert passed.shape == (len(texts), 17)
     assert (passed >= holds).all() and holds.sum() > 50  # a superset: never skips a text with a phrase
-    assert passed[-10:].tolist() == [False, True, False, False, True, False, True, True, False, False]  # "12 315": "12" passes
+    assert passed[-10:, :4].any(1).tolist() == [False, True, False, False, True, False, True, True, False, False]  # "12 315": "12"
+    assert passed[-3, 1] and not passed[-3, 0] and passed[-4, 3] and not passed[-4, 1]
     with pytest.raises(ValueError):
-        LiteralGate(["😡"])
+        LiteralGate([["😡"]])
+    assert LiteralGate([["退款"]]).rows(JoinedTexts([])).shape == (0, 1)
