@@ -3,7 +3,10 @@
 (a) the naive pipeline a user would write — make_pipeline(TfidfVectorizer(tokenizer=jieba.lcut),
     LogisticRegression()) trained on the bundled corpus — predicting the 62,774 reviews of
     online_shopping_10_cats.csv in one process; (b) `feedback-mining classify` with defaults
-    on the same file (whole command, wall time), in the same run, with the ratio.
+    on the same file: its own seconds from reading the input to renaming the output (and the whole
+    command's wall time, start-up and model loading included), in the same run, with the ratio.
+    Each is timed --repeat times (default 3), alternating, and its fastest run kept: the machines
+    this runs on are shared and noisy.
 Then 1,000,000 rows built from the shared corpora's negatives with light variation: wall
 time, rows/s and peak RSS (the whole process tree) for the local engine and for the Dask
 engine on a 2-worker LocalCluster.
@@ -88,6 +91,8 @@ def main() -> None:
     ap.add_argument("--corpus", default=str(ROOT.parent / "shared" / "corpora" / "online_shopping_10_cats.csv"))
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--skip-dask", action="store_true")
+    ap.add_argument("--repeat", type=int, default=3,
+                    help="time (a) and (b) this many times, alternating, and keep each one's fastest run (default 3)")
     args = ap.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     corpus = Path(args.corpus)
@@ -103,16 +108,21 @@ def main() -> None:
 
     lab = load_labeled_corpus()
     naive = make_pipeline(TfidfVectorizer(tokenizer=jieba.lcut), LogisticRegression()).fit(lab["text"], lab["gap"])
-    t0 = time.perf_counter()
-    naive.predict(reviews["review"])
-    t_naive = time.perf_counter() - t0
-    print(f"(a) naive pipeline, 1 process      : {n / t_naive:10,.0f} rows/s ({t_naive:.1f} s for {n} rows)")
-
     default_model()  # build/cached outside the timing, as after first use
-    wall, own, peak = run_measured([CLI, "classify", str(corpus), "-o", str(OUT / "shopping_classified.csv"), "--quiet"])
+    # The machine is shared and noisy: alternate the two and keep each one's fastest run.
+    t_naive = wall = own = float("inf")
+    peak = 0.0
+    for _ in range(max(1, args.repeat)):
+        t0 = time.perf_counter()
+        naive.predict(reviews["review"])
+        t_naive = min(t_naive, time.perf_counter() - t0)
+        w, o, p = run_measured([CLI, "classify", str(corpus), "-o", str(OUT / "shopping_classified.csv"), "--quiet"])
+        wall, own, peak = min(wall, w), min(own, o), max(peak, p)
+    print(f"(a) naive pipeline, 1 process      : {n / t_naive:10,.0f} rows/s ({t_naive:.1f} s for {n} rows)")
     print(f"(b) feedback-mining classify       : {n / own:10,.0f} rows/s ({own:.1f} s reading input to writing output; "
           f"{wall:.1f} s wall for the whole command incl. start-up and model load), peak memory {peak:.0f} MB")
-    print(f"    ratio (b)/(a): {t_naive / own:.1f}x throughput; {t_naive / wall:.1f}x whole command vs the naive predict call")
+    print(f"    ratio (b)/(a): {t_naive / own:.1f}x throughput; {t_naive / wall:.1f}x whole command vs the naive predict call"
+          f" (fastest of {max(1, args.repeat)} alternating runs each)")
 
     if args.rows:
         big = build_million(args.rows, corpus.parent)

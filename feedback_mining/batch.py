@@ -79,12 +79,12 @@ def classify_chunk(chunk: pd.DataFrame, model: GapClassifier, text_column: str, 
     return out
 
 
+_TEXT_OUTPUTS = (".csv", ".tsv", ".jsonl")
+
+
 def _part_path(parts_dir: str | Path, index: int, output_ext: str) -> Path:
     """Part ``index``: already in the output's format for text outputs (the driver only appends bytes)."""
     return Path(parts_dir) / f"{index:07d}{output_ext if output_ext in _TEXT_OUTPUTS else '.parquet'}"
-
-
-_TEXT_OUTPUTS = (".csv", ".tsv", ".jsonl")
 
 
 def _counts(out: pd.DataFrame) -> tuple[int, int, int]:
@@ -208,7 +208,9 @@ def classify_file(input_path: str | os.PathLike, output: str | os.PathLike, mode
             shutil.rmtree(parts_dir)
     parts_dir.mkdir(parents=True, exist_ok=True)
     manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
-    done = {int(p.name[:7]) for p in parts_dir.glob(f"[0-9]*{_part_path(parts_dir, 0, output.suffix.lower()).suffix}")}  # parts of an interrupted run
+    ext = output.suffix.lower()
+    part_suffix = _part_path(parts_dir, 0, ext).suffix
+    done = {int(p.name[:7]) for p in parts_dir.glob(f"[0-9]*{part_suffix}")}  # parts of an interrupted run
 
     report = LoadReport(str(input_path))
     summary = BatchSummary(output=str(output))
@@ -250,9 +252,9 @@ def classify_file(input_path: str | os.PathLike, output: str | os.PathLike, mode
                         if bar is not None:
                             bar.update(len(chunk))
                     elif pool is None:
-                        record(_classify_part(index, chunk, str(parts_dir), output.suffix.lower()))
+                        record(_classify_part(index, chunk, str(parts_dir), ext))
                     else:
-                        pending.add(pool.submit(_classify_part, index, chunk, str(parts_dir), output.suffix.lower()))
+                        pending.add(pool.submit(_classify_part, index, chunk, str(parts_dir), ext))
                         while len(pending) > workers:  # bounded memory: one chunk per worker in flight, plus one queued
                             finished, pending = wait(pending, return_when=FIRST_COMPLETED)
                             for fut in finished:
@@ -269,8 +271,8 @@ def classify_file(input_path: str | os.PathLike, output: str | os.PathLike, mode
         if bar is not None:
             bar.close()
 
-    for index in done - stats.keys():  # counts of resumed parts come from the parts themselves
-        stats[index] = _part_counts(_part_path(parts_dir, index, output.suffix.lower()))
+    for index in done - stats.keys():  # counts of resumed parts: written beside each part
+        stats[index] = _part_counts(_part_path(parts_dir, index, ext))
     shutil.rmtree(parts_dir, ignore_errors=True)
     summary.rows_read = report.rows_read
     summary.rows_written = sum(v[0] for v in stats.values())

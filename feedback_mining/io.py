@@ -153,7 +153,7 @@ _BLOCK_BYTES = 1 << 22  # files are read and decoded 4 MB of whole lines at a ti
 
 def _open_blocks(path: Path, report: LoadReport) -> Iterator[tuple[int, list[str], str]]:
     """Yield (first line number, lines, their text) block by block, decoded with the detected
-    encoding; lines keep their ``\n`` and are split on ``\n`` only. A bad line is one clear error."""
+    encoding; lines keep their newline and are split at newlines only. A bad line is one clear error."""
     with open(path, "rb") as fh:
         sample = fh.read(1 << 20)
     if not sample.strip():

@@ -157,8 +157,8 @@ def _deck(path: Path, df: pd.DataFrame, pngs: dict[str, bytes], notes: dict[str,
     prs = Presentation()
     prs.slide_width, prs.slide_height = Inches(13.333), Inches(7.5)
     blank, title_layout = prs.slide_layouts[6], prs.slide_layouts[0]
-    method = ("方法：每条投诉按五大差距（理解、程序、行为、促销、感受）归因，模型为 TF-IDF 词与字 n-gram + 线索特征的线性分类器，"
-              "概率经校准；低置信度标为需复核。主题由 TF-IDF + LSA + KMeans 聚类、类别 TF-IDF 命名。个人信息已脱敏。")
+    method = ("方法：每条投诉按五大差距（理解、程序、行为、促销、感受）归因，模型为字 n-gram TF-IDF + 线索特征的线性分类器，"
+              "概率经校准；低置信度标为需复核。主题由多项式混合模型（每条投诉一个主题）聚类、类别 TF-IDF 命名。个人信息已脱敏。")
 
     def add_text(slide, text, left, top, width, height, size=18, bold=False, color=(0x22, 0x22, 0x22)):
         box = slide.shapes.add_textbox(left, top, width, height)
