@@ -370,7 +370,22 @@ def _txt_chunks(path: Path, report: LoadReport, chunk_rows: int) -> Iterator[pd.
         yield _frame(rows, ["text"], lines)
 
 
+def _jsonl_keys(path: Path) -> list[str]:
+    """Every key of the file's JSON objects, in order of first appearance: one pass before the
+    chunks, so that every chunk (and every output part) has the same columns."""
+    keys: dict[str, None] = {}
+    for _, line in _open_lines(path, LoadReport(str(path))):
+        try:
+            obj = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(obj, dict):
+            keys.update(dict.fromkeys(obj))
+    return list(keys)
+
+
 def _jsonl_chunks(path: Path, report: LoadReport, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    columns = _jsonl_keys(path)
     records, lines = [], []
     produced = False
     for n, line in _open_lines(path, report):
@@ -389,16 +404,16 @@ def _jsonl_chunks(path: Path, report: LoadReport, chunk_rows: int) -> Iterator[p
         lines.append(n)
         if len(records) >= chunk_rows:
             produced = True
-            yield _records_frame(records, lines)
+            yield _records_frame(records, lines, columns)
             records, lines = [], []
     if report.rows_read == 0:
         raise UserError(f"{path}: the file is empty")
     if records or not produced:
-        yield _records_frame(records, lines)
+        yield _records_frame(records, lines, columns)
 
 
-def _records_frame(records: list[dict], lines: list[int]) -> pd.DataFrame:
-    df = pd.DataFrame.from_records(records).astype(object) if records else pd.DataFrame()
+def _records_frame(records: list[dict], lines: list[int], columns: list[str]) -> pd.DataFrame:
+    df = pd.DataFrame.from_records(records, columns=columns).astype(object) if records else pd.DataFrame(columns=columns)
     df = df.where(df.notna(), "") if len(df) else df
     df.attrs["lines"] = lines
     return df

@@ -121,3 +121,26 @@ def test_dask_engine_matches_local_engine(tmp_path):
     r = run_cli("classify", str(src), "-o", str(csv_out), "--quiet", "--engine", "dask", timeout=600)
     assert r.returncode == 0, r.stderr
     assert read(csv_out)["gap"].tolist() == a["gap"].tolist()
+
+
+@pytest.mark.parametrize("ext", [".csv", ".parquet"])
+def test_jsonl_keys_that_appear_late_get_their_column_in_every_part(tmp_path, ext):
+    """A key first seen in a later chunk: every part must have the same columns (and nothing lost)."""
+    import json
+
+    src = tmp_path / "late.jsonl"
+    with open(src, "w", encoding="utf-8") as fh:
+        for i in range(30):
+            record = {"id": f"J{i}", "内容": PHRASES[i % len(PHRASES)]}
+            if i >= 20:
+                record["渠道"] = "微信"
+            if i == 25:
+                record["备注"] = {"vip": True}
+            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+    out = tmp_path / f"late{ext}"
+    r = run_cli("classify", str(src), "-o", str(out), "--quiet", "--workers", "2", "--chunk-rows", "7")
+    assert r.returncode == 0, r.stderr
+    got = read(out) if ext == ".csv" else pd.read_parquet(out).fillna("").astype(str)
+    assert got["id"].tolist() == [f"J{i}" for i in range(30)]
+    assert got["渠道"].tolist() == [""] * 20 + ["微信"] * 10
+    assert got.loc[25, "备注"] == '{"vip": true}' and set(got["备注"].drop(25)) == {""}
