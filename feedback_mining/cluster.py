@@ -104,6 +104,10 @@ def default_theme_vectorizer(method: str = "mixture"):
     return TfidfVectorizer(analyzer=_identity, sublinear_tf=True, min_df=3, max_df=0.3, max_features=50_000)
 
 
+def _log_joint(X, log_word_prob: np.ndarray, log_weights: np.ndarray) -> np.ndarray:
+    return np.asarray(X @ log_word_prob.T) + log_weights
+
+
 def _logsumexp_rows(L: np.ndarray) -> np.ndarray:
     top = L.max(axis=1, keepdims=True)
     return np.log(np.exp(L - top).sum(axis=1, keepdims=True)) + top
@@ -154,20 +158,20 @@ class MultinomialMixture(ClusterMixin, BaseEstimator):
 
     def _log_joint(self, X) -> np.ndarray:
         """log p(theme) + Σ count · log p(word | theme), documents × themes."""
-        return np.asarray(X @ self.log_word_prob_.T) + self.log_weights_
+        return _log_joint(X, self.log_word_prob_, self.log_weights_)
 
-    def _m_step(self, X, R) -> None:
+    def _m_step(self, X, R) -> tuple[np.ndarray, np.ndarray]:
+        """Log word probabilities per theme (smoothed by ``alpha``) and log theme weights."""
         counts = np.asarray((X.T @ R).T) + self.alpha
-        self.log_word_prob_ = np.log(counts) - np.log(counts.sum(1, keepdims=True))
         weights = R.sum(0) + 1.0
-        self.log_weights_ = np.log(weights / weights.sum())
+        return np.log(counts) - np.log(counts.sum(1, keepdims=True)), np.log(weights / weights.sum())
 
     def _run(self, X, rng) -> tuple[float, np.ndarray, np.ndarray]:
+        """One annealed EM run from a random start: (mean log-likelihood, log word probs, log weights)."""
         R = rng.dirichlet(np.ones(self.n_components), size=X.shape[0])
         last = -np.inf
         for it in range(self.max_iter):
-            self._m_step(X, R)
-            L = self._log_joint(X)
+            L = _log_joint(X, *self._m_step(X, R))
             T = max(1.0, self.temperature * self.cooling ** it)
             R = np.exp((L - L.max(axis=1, keepdims=True)) / T)
             R /= R.sum(axis=1, keepdims=True)
@@ -176,16 +180,14 @@ class MultinomialMixture(ClusterMixin, BaseEstimator):
                 if ll - last < self.tol:
                     break
                 last = ll
-        self._m_step(X, R)
-        ll = float(_logsumexp_rows(self._log_joint(X)).mean())
-        return ll, self.log_word_prob_, self.log_weights_
+        params = self._m_step(X, R)
+        return float(_logsumexp_rows(_log_joint(X, *params)).mean()), *params
 
     def fit(self, X, y=None) -> "MultinomialMixture":
         X = self._validate(X)
         rng = check_random_state(self.random_state)
         runs = [self._run(X, rng) for _ in range(self.n_init)]
-        best = max(range(len(runs)), key=lambda i: runs[i][0])
-        self.log_likelihood_, self.log_word_prob_, self.log_weights_ = runs[best]
+        self.log_likelihood_, self.log_word_prob_, self.log_weights_ = max(runs, key=lambda run: run[0])
         self.n_features_in_ = X.shape[1]
         self.labels_ = self.predict(X)
         return self
