@@ -58,7 +58,7 @@ _ANCHORS = {
     "safety": "自燃|刹车失灵|刹不住|安全隐患|漏电|触电|带电|麻手|燃气|煤气|天然气|中毒|差点|车祸|起火|着火|冒烟|失控|断轴|爆胎|坠落"
               "|砸到|砸伤|住院|医院|送医|急诊|挂水|烫伤|烫红|摔伤|安全气囊|熄火|被困|困在电梯|上吐下泻|呕吐|甲醛超标|谁负责|命",
 }
-_HIGH_RE = [(cat, re.compile(p), re.compile(_ANCHORS[cat])) for cat, p in _HIGH]
+_HIGH_RE = [(cat, re.compile(p)) for cat, p in _HIGH]
 _WATCH_RE = [(cat, re.compile(p)) for cat, p in _WATCH]
 _NOT_SAFETY = re.compile(r"(没有|不存在|无)\S{0,2}安全隐患")
 
@@ -76,9 +76,9 @@ def _negated(text: str, start: int, lo: int = 0, hi: int | None = None) -> bool:
     return True
 
 
-def _matches(texts: JoinedTexts, rx: re.Pattern, anchor: re.Pattern | None, rows: np.ndarray | None):
-    """Matches of ``rx``: in ``rows`` only (those :data:`_GATE` passed), or over the batch."""
-    return texts.finditer(rx, anchor) if rows is None else texts.finditer_rows(rx, rows)
+def _matches(texts: JoinedTexts, rx: re.Pattern, candidates: dict | None, key: str):
+    """Matches of ``rx``: only in the rows :data:`_GATE` passed for ``key``, or (no candidates) over the batch."""
+    return texts.finditer(rx) if candidates is None else texts.finditer_rows(rx, candidates[key])
 
 
 def _risks(texts: JoinedTexts, candidates: dict | None = None) -> tuple[list[str], list[list[str]]]:
@@ -87,14 +87,14 @@ def _risks(texts: JoinedTexts, candidates: dict | None = None) -> tuple[list[str
     text, starts, ends = texts.text, texts.starts.tolist(), texts.ends.tolist()
     high: dict[int, list[str]] = {}
     watch: dict[int, list[str]] = {}
-    for cat, rx, anchor in _HIGH_RE:
-        for row, m in _matches(texts, rx, anchor, None if candidates is None else candidates[cat]):
+    for cat, rx in _HIGH_RE:
+        for row, m in _matches(texts, rx, candidates, cat):
             lo, at = starts[row], m.start()
             if cat == "safety" and _NOT_SAFETY.search(text[max(lo, at - 4):m.end()]):
                 continue
             (watch if _negated(text, at, lo, ends[row]) else high).setdefault(row, []).append(m.group(0))
     for cat, rx in _WATCH_RE:
-        for row, m in _matches(texts, rx, None, None if candidates is None else candidates[cat]):
+        for row, m in _matches(texts, rx, candidates, cat):
             if row not in high:
                 watch.setdefault(row, []).append(m.group(0))
     levels, reasons = ["none"] * texts.n_rows, [[] for _ in range(texts.n_rows)]
@@ -134,7 +134,6 @@ _DEMAND_RE = {
     "staff_action": re.compile(rf"(处理|处分|开除|辞退|处罚|追责|严肃处理|批评|教育|投诉)(一下)?(这个|那个|该|这位|那位|这名|你们的?)?\S{{0,3}}{_STAFF}|{_STAFF}\S{{0,4}}(开除|辞退|处分|处罚|追责|严肃处理)|换(个|一个|位)?\S{{0,2}}{_STAFF}"),
 }
 _DEMAND_ANCHORS = {"staff_action": _STAFF_WORDS}  # as _ANCHORS: every match holds a staff word
-_DEMAND_ANCHOR_RE = {code: re.compile(words) for code, words in _DEMAND_ANCHORS.items()}
 _WATCH_ANCHORS = {"repeat": "次|反复|没人|石沉大海|拖了|一拖再拖|至今|迟迟"}  # 第三次, 多次, 三番五次 …
 
 
@@ -158,7 +157,7 @@ def _demands(texts: JoinedTexts, candidates: dict | None = None) -> list[list[st
     found: dict[str, set[int]] = {}
     for code, rx in _DEMAND_RE.items():
         rows = found[code] = set()
-        for row, m in _matches(texts, rx, _DEMAND_ANCHOR_RE.get(code), None if candidates is None else candidates[code]):
+        for row, m in _matches(texts, rx, candidates, code):
             at = m.start()
             if row not in rows and not _DEMAND_NEGATION.search(text[max(starts[row], at - 8):at]):
                 rows.add(row)

@@ -37,24 +37,17 @@ class JoinedTexts:
         """Row index of each offset in the joined string."""
         return np.searchsorted(self.ends, np.asarray(positions, dtype=np.int64), side="left")
 
-    def finditer(self, rx: re.Pattern, anchor: re.Pattern | None = None) -> Iterator[tuple[int, re.Match]]:
-        """``(row, match)`` for every match of ``rx``; patterns must not match a newline.
-
-        ``anchor``, a cheap pattern that every match of ``rx`` contains, skips the rows without
-        it: a pattern that starts with a group of common characters is slow to scan everywhere.
-        """
-        if anchor is None:
-            matches = list(rx.finditer(self.text))
-            if not matches:
-                return iter(())
-            return zip(self.rows_of([m.start() for m in matches]).tolist(), matches)
-        rows = np.unique(self.rows_of([m.start() for m in anchor.finditer(self.text)])).tolist()
-        starts, ends, text = self.starts.tolist(), self.ends.tolist(), self.text
-        return ((row, m) for row in rows for m in rx.finditer(text, starts[row], ends[row]))
+    def finditer(self, rx: re.Pattern) -> Iterator[tuple[int, re.Match]]:
+        """``(row, match)`` for every match of ``rx``; patterns must not match a newline."""
+        matches = list(rx.finditer(self.text))
+        if not matches:
+            return iter(())
+        return zip(self.rows_of([m.start() for m in matches]).tolist(), matches)
 
     def finditer_rows(self, rx: re.Pattern, rows: Sequence[int]) -> Iterator[tuple[int, re.Match]]:
         """``(row, match)`` for every match of ``rx`` in the given rows (ascending): the same
-        matches a scan of the whole batch finds there."""
+        matches a scan of the whole batch finds there, for the cost of scanning those rows
+        (e.g. the rows a :class:`LiteralGate` passed)."""
         starts, ends, text = self.starts, self.ends, self.text
         return ((row, m) for row in rows for m in rx.finditer(text, int(starts[row]), int(ends[row])))
 

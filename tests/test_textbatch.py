@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from feedback_mining.classify import load_labeled_corpus
-from feedback_mining.escalation import _HIGH_RE, annotate, customer_demands, escalation_risk
+from feedback_mining.escalation import _DEMAND_RE, _GATE, _GATE_KEYS, _HIGH_RE, _WATCH_RE, annotate, customer_demands, escalation_risk
 from feedback_mining.normalize import mask_many, mask_pii, normalize_many, normalize_text
 from feedback_mining.taxonomy import load_taxonomy
 from feedback_mining.textbatch import JoinedTexts, LiteralGate, trie_pattern
@@ -29,12 +29,15 @@ def test_rows_and_counts_match_one_text_at_a_time():
     assert [(row, m.group(0)) for row, m in clean.finditer(rx)] == [(0, "退款")] * 3 + [(2, "退款"), (4, "退款")]
 
 
-def test_anchor_skips_rows_but_finds_the_same_matches(corpus_texts):
+def test_gate_skips_rows_but_finds_the_same_matches(corpus_texts):
     batch = JoinedTexts(corpus_texts)
-    for _cat, rx, anchor in _HIGH_RE:
-        plain = [(row, m.span(), m.group(0)) for row, m in batch.finditer(rx)]
-        anchored = [(row, m.span(), m.group(0)) for row, m in batch.finditer(rx, anchor)]
-        assert plain == anchored
+    gate = _GATE.rows(batch)
+    patterns = dict(_HIGH_RE + _WATCH_RE) | _DEMAND_RE
+    assert set(patterns) == set(_GATE_KEYS)
+    for g, key in enumerate(_GATE_KEYS):
+        plain = [(row, m.span(), m.group(0)) for row, m in batch.finditer(patterns[key])]
+        gated = [(row, m.span(), m.group(0)) for row, m in batch.finditer_rows(patterns[key], np.flatnonzero(gate[:, g]))]
+        assert plain == gated, key
     assert sum(1 for _ in batch.finditer(_HIGH_RE[0][1])) > 0  # the corpus does contain media threats
 
 
