@@ -14,6 +14,7 @@ whole batch becomes one array of code points (chars) or token ids (words), n-gra
 from __future__ import annotations
 
 from itertools import chain
+from typing import Iterator
 
 import numpy as np
 import pandas as pd
@@ -68,6 +69,27 @@ def _index(vec) -> pd.Index:
     return idx
 
 
+def _codepoints(docs) -> tuple[int, np.ndarray]:
+    """Number of documents and their code points, each document followed by a separator (0)."""
+    docs = [d if isinstance(d, str) else ("" if d is None else str(d)) for d in docs]
+    joined = _SEP.join(d.replace(_SEP, " ") if _SEP in d else d for d in docs) + _SEP
+    return len(docs), np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
+
+
+def _grown_ngrams(cps: np.ndarray, hi: int) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+    """For n = 1 … ``hi``: (n, key of the n-gram starting at each position, whether it holds no
+    separator), grown one character at a time. The arrays are reused: copy what you keep."""
+    is_sep = cps == 0
+    key, ok = np.zeros(len(cps), dtype=np.uint64), np.ones(len(cps), dtype=bool)
+    for n in range(1, hi + 1):
+        m = len(cps) - n + 1
+        if m <= 0:
+            return
+        key[:m] |= cps[n - 1:] << np.uint64(_BITS * (n - 1))
+        ok[:m] &= ~is_sep[n - 1:]
+        yield n, key[:m], ok[:m]
+
+
 class _KeyedTfidf(TransformerMixin, BaseEstimator):
     """Shared fit/transform: subclasses turn documents into (n-gram keys, document ids, n_docs)."""
 
@@ -111,56 +133,34 @@ class CharNgramTfidf(_KeyedTfidf):
         lo, hi = self.ngram_range
         if not 1 <= lo <= hi <= 3:
             raise ValueError("ngram_range must be within (1, 3)")
-        docs = [d if isinstance(d, str) else ("" if d is None else str(d)) for d in docs]
-        n_docs = len(docs)
-        joined = _SEP.join(d.replace(_SEP, " ") for d in docs) + _SEP
-        cps = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
+        n_docs, cps = _codepoints(docs)
         is_sep = cps == 0
         doc_of = np.cumsum(is_sep) - is_sep  # doc index of each position
-        keys_all, docs_all = [], []
-        L = len(cps)
-        for n in range(lo, hi + 1):
-            if L < n:
-                continue
-            m = L - n + 1
-            key = cps[:m].copy()
-            valid = ~is_sep[:m]
-            for k in range(1, n):
-                key |= cps[k:k + m] << np.uint64(_BITS * k)
-                valid &= ~is_sep[k:k + m]
-            keys_all.append(key[valid])
-            docs_all.append(doc_of[:m][valid])
-        keys = np.concatenate(keys_all) if keys_all else np.zeros(0, np.uint64)
-        doc_ids = np.concatenate(docs_all) if docs_all else np.zeros(0, np.int64)
-        return keys, doc_ids.astype(np.int64), n_docs
+        keys_all, docs_all = [np.zeros(0, np.uint64)], [np.zeros(0, np.int64)]
+        for n, key, ok in _grown_ngrams(cps, hi):
+            if n >= lo:
+                keys_all.append(key[ok])
+                docs_all.append(doc_of[:len(ok)][ok])
+        return np.concatenate(keys_all), np.concatenate(docs_all).astype(np.int64), n_docs
 
     def transform(self, X):
         """Like :meth:`_KeyedTfidf.transform`, but n-grams are laid out position by position, so
         each document's n-grams are contiguous and the CSR matrix is built without a row sort."""
         check_is_fitted(self, "vocab_")
         lo, hi = self.ngram_range
-        docs = [d if isinstance(d, str) else ("" if d is None else str(d)) for d in X]
-        n_docs, vocab = len(docs), _index(self)
+        n_docs, cps = _codepoints(X)
+        vocab = _index(self)
         if n_docs == 0:
             return sparse.csr_matrix((0, len(vocab)), dtype=np.float64)
-        joined = _SEP.join(d.replace(_SEP, " ") if _SEP in d else d for d in docs) + _SEP
-        cps = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
-        L, orders = len(cps), hi - lo + 1
-        is_sep = cps == 0
-        col = np.full((L, orders), -1, dtype=np.int32)  # col[i, n - lo]: vocabulary column of the n-gram at i
-        key, ok = np.zeros(L, dtype=np.uint64), np.ones(L, dtype=bool)
-        for n in range(1, hi + 1):  # grow the n-gram at every position one character at a time
-            m = L - n + 1
-            if m <= 0:
-                break
-            key[:m] |= cps[n - 1:] << np.uint64(_BITS * (n - 1))
-            ok[:m] &= ~is_sep[n - 1:]
+        orders = hi - lo + 1
+        col = np.full((len(cps), orders), -1, dtype=np.int32)  # col[i, n - lo]: vocabulary column of the n-gram at i
+        for n, key, ok in _grown_ngrams(cps, hi):
             if n >= lo and len(vocab):
-                at = np.flatnonzero(ok[:m])
+                at = np.flatnonzero(ok)
                 col[at, n - lo] = self._unigram_columns(key[at]) if n == 1 else vocab.get_indexer(key[at])
         hits = np.flatnonzero(col.ravel() >= 0)  # position-major: each document's n-grams are contiguous
         indptr = np.zeros(n_docs + 1, dtype=np.int64)
-        indptr[1:] = np.searchsorted(hits // orders, np.flatnonzero(is_sep))  # n-grams before each separator
+        indptr[1:] = np.searchsorted(hits // orders, np.flatnonzero(cps == 0))  # n-grams before each separator
         X = sparse.csr_matrix((np.ones(len(hits)), col.ravel()[hits], indptr), shape=(n_docs, len(vocab)))
         X.sum_duplicates()
         np.log(X.data, out=X.data)
