@@ -23,11 +23,12 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.preprocessing import normalize as l2_normalize
 from sklearn.utils.validation import check_is_fitted
 
+from .textbatch import _BMP_END
+
 __all__ = ["CharNgramTfidf", "WordNgramTfidf"]
 
 _SEP = "\x00"  # never in normalized text (control characters become spaces)
 _BITS = 21  # code points < 2**21
-_BMP_END = 0x10000
 
 
 def _df_filter(keys: np.ndarray, doc_ids: np.ndarray, n_docs: int, min_df, max_df, max_features):
