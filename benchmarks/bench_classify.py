@@ -104,7 +104,9 @@ def main() -> None:
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
 
-    from feedback_mining.classify import default_model, load_labeled_corpus
+    from feedback_mining.data.read import load_labeled_corpus
+
+    from feedback_mining.models.registry import default_model
 
     lab = load_labeled_corpus()
     naive = make_pipeline(TfidfVectorizer(tokenizer=jieba.lcut), LogisticRegression()).fit(lab["text"], lab["gap"])

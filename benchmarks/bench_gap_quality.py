@@ -15,8 +15,10 @@ import numpy as np
 from sklearn.metrics import f1_score, precision_score, recall_score
 from sklearn.preprocessing import MultiLabelBinarizer
 
-from feedback_mining.classify import GapClassifier, load_labeled_corpus
-from feedback_mining.escalation import customer_demands, escalation_risk
+from feedback_mining.data.read import load_labeled_corpus
+
+from feedback_mining.models.gap import GapClassifier
+from feedback_mining.models.escalation import customer_demands, escalation_risk
 
 warnings.filterwarnings("ignore")
 

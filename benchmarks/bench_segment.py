@@ -15,7 +15,7 @@ import time
 
 import pandas as pd
 
-from feedback_mining.segment import Tokenizer, segment_many
+from feedback_mining.text.tokenizer import Tokenizer, segment_many
 
 
 def main() -> None:

@@ -24,7 +24,7 @@ import psutil
 from bench_classify import _pss
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
-from feedback_mining.cluster import ThemeClusterer
+from feedback_mining.models.themes import ThemeClusterer
 
 warnings.filterwarnings("ignore")
 

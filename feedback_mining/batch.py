@@ -24,10 +24,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .classify import GapClassifier, classify_frame
+from .data.columns import find_id_column
+from .data.read import LoadReport, iter_complaint_chunks
+from .data.write import (
+    atomic_write,
+    mask_frame,
+    neutralized,
+    write_rejects,
+    write_table,
+)
 from .errors import UserError
-from .io import LoadReport, _neutralized, atomic_write, iter_complaint_chunks, mask_frame, write_rejects, write_table
-from .segment import _pool_context
+from .parallel import pool_context
+from .pipeline import classify_frame
+from .text.normalize import MAX_TEXT_CHARS
 
 __all__ = ["BatchSummary", "classify_file", "classify_file_dask", "OUTPUT_EXTENSIONS"]
 
@@ -67,11 +76,11 @@ class BatchSummary:
 _WORKER: dict = {}
 
 
-def _init(model: GapClassifier, text_column: str, mask: bool) -> None:
+def _init(model, text_column: str, mask: bool) -> None:
     _WORKER.update(model=model, text_column=text_column, mask=mask)
 
 
-def classify_chunk(chunk: pd.DataFrame, model: GapClassifier, text_column: str, mask: bool) -> pd.DataFrame:
+def classify_chunk(chunk: pd.DataFrame, model, text_column: str, mask: bool) -> pd.DataFrame:
     """One chunk → output rows (input columns masked unless ``mask=False``); shared by both engines."""
     out = classify_frame(chunk, model, text_column)
     if mask:
@@ -105,7 +114,7 @@ def _write_part(out: pd.DataFrame, path: Path, index: int, user_columns: list[st
             import pyarrow as pa
             import pyarrow.csv as pa_csv
 
-            frame = _neutralized(out, user_columns)
+            frame = neutralized(out, user_columns)
             for c in frame.columns[frame.dtypes == bool]:
                 frame[c] = np.where(frame[c], "True", "False")  # as everywhere else, not Arrow's true/false
             pa_csv.write_csv(pa.Table.from_pandas(frame, preserve_index=False), fh,
@@ -181,7 +190,7 @@ class _PartJoiner:
         return self._stack.__exit__(exc_type, exc, tb)
 
 
-def classify_file(input_path: str | os.PathLike, output: str | os.PathLike, model: GapClassifier, *,
+def classify_file(input_path: str | os.PathLike, output: str | os.PathLike, model, *,
                   text_column: str | None = None, sheet: str | None = None, workers: int | None = None,
                   chunk_rows: int = 5_000, resume: bool = False, quiet: bool = False, mask: bool = True,
                   strict: bool = False) -> BatchSummary:
@@ -242,7 +251,7 @@ def classify_file(input_path: str | os.PathLike, output: str | os.PathLike, mode
         pending: set = set()
         if workers > 1:
             gc.freeze()  # forked workers then share the loaded model's pages instead of copying them (no collect: 0.1 s)
-        pool = ProcessPoolExecutor(workers, mp_context=_pool_context(), initializer=_init,
+        pool = ProcessPoolExecutor(workers, mp_context=pool_context(), initializer=_init,
                                    initargs=(model, col, mask)) if workers > 1 else None
         try:
             with _PartJoiner(output, parts_dir) as joiner:  # the output grows as parts finish, in order
@@ -309,11 +318,9 @@ def _estimate_rows(path: Path) -> int | None:
 
 
 # --- Dask -----------------------------------------------------------------------------------
-def _dask_part(part: pd.DataFrame, model: GapClassifier, col: str, id_col: str | None, mask: bool, offset: int,
+def _dask_part(part: pd.DataFrame, model, col: str, id_col: str | None, mask: bool, offset: int,
                parts_dir: str, index: int, output_ext: str) -> tuple[int, int, int]:
     """Classify one Dask partition exactly as the local engine classifies a chunk; write it as a part."""
-    from .normalize import MAX_TEXT_CHARS
-
     part = part.reset_index(drop=True).fillna("").astype(str)
     part[col] = part[col].str.slice(0, MAX_TEXT_CHARS)
     rows = [f"row-{offset + i + 2}" for i in range(len(part))]  # line numbers: 1-based, after the header
@@ -327,7 +334,7 @@ def _dask_part(part: pd.DataFrame, model: GapClassifier, col: str, id_col: str |
     return _write_part(out, _part_path(parts_dir, index, output_ext), index, list(part.columns))
 
 
-def classify_file_dask(input_path: str | os.PathLike, output: str | os.PathLike, model: GapClassifier, *,
+def classify_file_dask(input_path: str | os.PathLike, output: str | os.PathLike, model, *,
                        text_column: str | None = None, scheduler: str | None = None, n_workers: int = 2,
                        blocksize: str = "8MB", mask: bool = True, quiet: bool = False) -> BatchSummary:
     """Classify with Dask: on the cluster at ``scheduler`` (``tcp://host:8786``), or a local 2-worker cluster on 127.0.0.1.
@@ -342,7 +349,6 @@ def classify_file_dask(input_path: str | os.PathLike, output: str | os.PathLike,
         from dask.distributed import Client, LocalCluster
     except ImportError:
         raise UserError("the Dask engine needs dask[dataframe] and distributed: pip install 'feedback-mining[dask]'") from None
-    from .io import _find_id_column
 
     start = time.perf_counter()
     input_path, output = Path(input_path), Path(output)
@@ -351,7 +357,7 @@ def classify_file_dask(input_path: str | os.PathLike, output: str | os.PathLike,
     report = LoadReport(str(input_path))
     probe = next(iter_complaint_chunks(input_path, text_column, chunk_rows=1000, report=report))  # validates the file
     col = probe.attrs["text_column"]
-    id_col = _find_id_column([str(c) for c in probe.columns if c not in ("complaint_id", "empty_text")])
+    id_col = find_id_column([str(c) for c in probe.columns if c not in ("complaint_id", "empty_text")])
     parts_dir = Path(str(output) + ".parts")
     shutil.rmtree(parts_dir, ignore_errors=True)
     parts_dir.mkdir(parents=True)

@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
 
 # --- commands -------------------------------------------------------------------------------
 def _load(args, **kw):
-    from .io import load_complaints
+    from .data.read import load_complaints
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -134,7 +134,7 @@ def _accounting(name: str, report: dict, written: int, extra: str = "") -> str:
 
 def _write_rejects_for(report: dict, output: Path) -> str:
     """Write the rejects file (or remove a stale one); the summary-line suffix that points to it."""
-    from .io import write_rejects
+    from .data.write import write_rejects
 
     path = write_rejects(report["rejects"], output)
     return f" (see {path})" if path else ""
@@ -149,8 +149,8 @@ def _write_meta(output: Path, command: str, args, extra: dict | None = None) -> 
 
 
 def cmd_segment(args) -> int:
-    from .io import write_table
-    from .segment import Tokenizer, segment_many
+    from .data.write import write_table
+    from .text.tokenizer import Tokenizer, segment_many
 
     df = _load(args)
     col = df.attrs["text_column"]
@@ -166,7 +166,7 @@ def cmd_segment(args) -> int:
 
 
 def _labeled(args):
-    from .io import load_complaints
+    from .data.read import load_complaints
 
     df = load_complaints(args.labeled, args.text_column, args.sheet)
     if args.label_column not in df.columns:
@@ -179,8 +179,10 @@ def _labeled(args):
 def cmd_train(args) -> int:
     from sklearn.metrics import f1_score
 
-    from .classify import GapClassifier, heldout_split
-    from .taxonomy import load_taxonomy
+    from .data.read import heldout_split
+    from .models.gap import GapClassifier
+    from .models.registry import sha256_file
+    from .models.taxonomy import load_taxonomy
 
     df, col = _labeled(args)
     tax = load_taxonomy()
@@ -192,9 +194,7 @@ def cmd_train(args) -> int:
     t0 = time.perf_counter()
     model = GapClassifier(method=args.method).fit(train[col], train[args.label_column])
     f1 = float(f1_score(test[args.label_column], model.predict(test[col]), average="macro")) if len(test) else None
-    from .classify import _sha256
-
-    model.save(args.output, {"training_data_sha256": _sha256(Path(args.labeled))[:16], "training_rows": int(len(train)),
+    model.save(args.output, {"training_data_sha256": sha256_file(args.labeled)[:16], "training_rows": int(len(train)),
                              "metrics": {"heldout_macro_f1": f1, "heldout_rows": int(len(test))}})
     print(f"train: {len(train)} training rows, {len(test)} held-out rows, held-out macro-F1 "
           f"{f1:.3f}, review threshold {model.review_threshold_:.2f}, {time.perf_counter() - t0:.1f} s → {args.output}", file=sys.stderr)
@@ -205,7 +205,9 @@ def cmd_evaluate(args) -> int:
     import pandas as pd
     from sklearn.metrics import classification_report, confusion_matrix, f1_score
 
-    from .classify import GapClassifier, heldout_split, load_model
+    from .data.read import heldout_split
+    from .models.gap import GapClassifier
+    from .models.registry import load_model
     from .paths import corpus_file
 
     df, col = _labeled(args)
@@ -231,7 +233,7 @@ def cmd_evaluate(args) -> int:
 
 def cmd_classify(args) -> int:
     from .batch import classify_file, classify_file_dask
-    from .classify import load_model
+    from .models.registry import load_model
 
     model = load_model(args.model)
     if args.engine == "dask":
@@ -247,20 +249,97 @@ def cmd_classify(args) -> int:
 
 
 def cmd_cluster(args) -> int:
-    from .cluster import cluster_command
+    from .data.write import write_table
+    from .pipeline import cluster_frame
 
-    return cluster_command(args)
+    k = args.k
+    if k != "auto":
+        try:
+            k = int(k)
+        except ValueError:
+            raise UserError(f"--k must be 'auto' or a whole number, not {args.k!r}") from None
+        if k < 2:
+            raise UserError("--k must be at least 2")
+    df = _load(args)
+    col = df.attrs["text_column"]
+    report = df.attrs["load_report"]
+    out, tc = cluster_frame(df, col, k, args.method, args.random_state)
+    ids = out["complaint_id"].to_numpy()
+    summary = tc.summary()
+    summary["representative_ids"] = [" ".join(str(ids[i]) for i in th["representative_index"]) for th in tc.themes_]
+    write_table(out, args.output, mask=not args.no_mask)
+    if args.summary:
+        write_table(summary, args.summary, mask=not args.no_mask)
+    _write_meta(Path(args.output), "cluster", args, {"k": tc.k_, "k_scores": getattr(tc, "k_scores_", None), "method": args.method})
+    if getattr(tc, "k_scores_", None):
+        scores = ", ".join(f"{k}:{v:.3f}" for k, v in tc.k_scores_.items())
+        print(f"cluster: k={tc.k_} chosen by {tc.k_criterion_} ({scores})", file=sys.stderr)
+    for th in tc.themes_[:20]:
+        print(f"  theme {th['id']:>3}  {th['size']:>6}  {th['share']:.1%}  {th['name']}", file=sys.stderr)
+    print(_accounting("cluster", report, len(out), _write_rejects_for(report, Path(args.output))), file=sys.stderr)
+    return 0
 
 
 def cmd_report(args) -> int:
-    from .report import report_command
+    from .pipeline import ensure_classified, ensure_themes
+    from .report import build_report
 
-    return report_command(args)
+    df = _load(args)
+    col = df.attrs["text_column"]
+    df = ensure_classified(df, col, args.model)
+    df, _ = ensure_themes(df, col)
+    res = build_report(df, args.out, args.formats, args.period, args.complaint_ratio, mask=not args.no_mask, text_column=col)
+    for name, why in res.skipped.items():
+        print(f"report: skipped {name}: {why}", file=sys.stderr)
+    rep = df.attrs["load_report"]
+    print(f"report: rows read {rep['rows_read']}, used {len(df)}, rejected {rep['rows_rejected']}; {len(res.files)} files → {res.out_dir}", file=sys.stderr)
+    return 0
+
+
+def run_demo(out: str | Path = "out/demo", input_path: str | None = None) -> int:
+    """The main job on the bundled corpus: classify + themes + charts + deck into ``out``."""
+    from .data.read import load_complaints
+    from .data.write import write_table
+    from .models.registry import default_model
+    from .models.taxonomy import load_taxonomy
+    from .paths import corpus_file
+    from .pipeline import classify_frame, cluster_frame
+    from .report import FORMATS, build_report
+
+    t0 = time.perf_counter()
+    out = Path(out)
+    path = Path(input_path) if input_path else corpus_file("complaints_labeled.csv")
+    df = load_complaints(path)
+    col = df.attrs["text_column"]
+    print(f"demo: loaded {len(df)} complaints from {path}", file=sys.stderr)
+    model = default_model(verbose=True)
+    keep = [c for c in df.columns if c not in ("gap", "escalation", "customer_demand")] if not input_path else list(df.columns)
+    classified = classify_frame(df[keep], model, col)
+    if "gap" in df.columns and not input_path:
+        classified["gap_labelled"] = df["gap"].to_numpy()
+    themed, tc = cluster_frame(classified, col, k=10)  # ten themes read well on one slide
+    themed.attrs = {"text_column": col}
+    write_table(themed, out / "classified.csv")
+    summary = tc.summary()
+    write_table(summary, out / "themes.csv")
+    res = build_report(themed, out, FORMATS, "month", 0.04, mask=True, text_column=col)
+    share = themed["gap"].value_counts(normalize=True)
+    tax = load_taxonomy()
+    print("\n根因分布 gap shares:", file=sys.stderr)
+    for g, s in share.items():
+        print(f"  {tax.zh(g)} {g:<14} {s:6.1%}", file=sys.stderr)
+    print("\n主要主题 top themes:", file=sys.stderr)
+    for th in tc.themes_[:8]:
+        print(f"  {th['size']:>5}  {th['name']}", file=sys.stderr)
+    print("\n要点 takeaways:", file=sys.stderr)
+    for k, v in res.takeaways.items():
+        print(f"  - {v}", file=sys.stderr)
+    print(f"\ndemo: wrote {len(res.files) + 2} files to {out}/ (classified.csv, themes.csv, charts, summary.xlsx, deck.pptx, summary.html) "
+          f"in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+    return 0
 
 
 def cmd_demo(args) -> int:
-    from .report import run_demo
-
     return run_demo(args.out, args.input)
 
 

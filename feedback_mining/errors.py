@@ -7,3 +7,10 @@ class UserError(ValueError):
 
     The message is a single line meant for the analyst, never a traceback.
     """
+
+
+class NotAvailable(Exception):
+    """A view cannot be computed from this data (no date column, no themes, …); the message says why.
+
+    Not a mistake: reports skip the chart and say why, notebooks show the message.
+    """

@@ -24,3 +24,24 @@ def cache_dir() -> Path:
     path = Path(base)
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def repo_root(start: str | os.PathLike | None = None) -> Path:
+    """The project folder (with ``pyproject.toml`` and ``feedback_mining/``) at or above ``start`` (default: cwd).
+
+    Works whether a notebook runs with cwd = ``notebooks/`` or the repo root; falls back to the
+    folder the package was imported from.
+    """
+    here = Path(start or Path.cwd()).resolve()
+    for p in (here, *here.parents):
+        if (p / "pyproject.toml").is_file() and (p / "feedback_mining").is_dir():
+            return p
+    return PROJECT_ROOT
+
+
+def output_dir(path: str | os.PathLike = "out/notebooks") -> Path:
+    """``path`` made absolute against :func:`repo_root` (unless already absolute), created."""
+    p = Path(path)
+    p = p if p.is_absolute() else repo_root() / p
+    p.mkdir(parents=True, exist_ok=True)
+    return p

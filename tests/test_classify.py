@@ -10,7 +10,13 @@ from sklearn.model_selection import cross_val_score
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
-from feedback_mining.classify import GapClassifier, classify_frame, default_model, heldout_split, load_labeled_corpus
+from feedback_mining.data.read import heldout_split, load_labeled_corpus
+
+from feedback_mining.models.gap import GapClassifier
+
+from feedback_mining.models.registry import default_model
+
+from feedback_mining.pipeline import classify_frame
 from feedback_mining.errors import UserError
 
 
@@ -124,7 +130,7 @@ def test_save_load_verifies_hash_and_taxonomy(tmp_path, corpus):
 def test_model_for_another_taxonomy_is_refused(tmp_path, corpus):
     import yaml
 
-    from feedback_mining.taxonomy import default_taxonomy_path
+    from feedback_mining.models.taxonomy import default_taxonomy_path
 
     small = corpus.groupby("gap").head(30)
     path = GapClassifier(review_threshold=0.5).fit(small["text"], small["gap"]).save(tmp_path / "m.joblib")

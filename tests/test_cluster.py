@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from conftest import run_cli
-from feedback_mining.classify import load_labeled_corpus
-from feedback_mining.cluster import NOISE_THEME, ThemeClusterer
-from feedback_mining.segment import default_stopwords
+from feedback_mining.data.read import load_labeled_corpus
+from feedback_mining.models.themes import NOISE_THEME, ThemeClusterer
+from feedback_mining.text.tokenizer import default_stopwords
 
 
 @pytest.fixture(scope="module")
@@ -138,7 +138,7 @@ def test_multinomial_mixture_estimator_contract():
     from sklearn.feature_extraction.text import CountVectorizer
     from sklearn.pipeline import make_pipeline
 
-    from feedback_mining.cluster import MultinomialMixture
+    from feedback_mining.models.mixture import MultinomialMixture
 
     texts, truth = _planted(1)
     X = CountVectorizer(analyzer="char", ngram_range=(2, 2)).fit_transform(texts)

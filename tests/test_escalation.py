@@ -4,7 +4,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from feedback_mining.escalation import annotate, customer_demands, escalation_risk, service_recovery
+from feedback_mining.analysis import service_recovery
+
+from feedback_mining.models.escalation import annotate, customer_demands, escalation_risk
 
 
 @pytest.mark.parametrize("text", [

@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from feedback_mining.classify import load_labeled_corpus
-from feedback_mining.features import CharNgramTfidf
-from feedback_mining.normalize import normalize_many
+from feedback_mining.data.read import load_labeled_corpus
+from feedback_mining.models.features import CharNgramTfidf
+from feedback_mining.text.normalize import normalize_many
 
 EXTRA = ["", "好", "退款😡😡 OK", "服务员态度差!!!", "a b", "x" * 3000, "🚗" * 5 + "刹车失灵", "退款退款退款"]
 

@@ -7,7 +7,9 @@ import pandas as pd
 import pytest
 
 from feedback_mining.errors import UserError
-from feedback_mining.io import detect_encoding, load_complaints, neutralize_formula, write_table
+from feedback_mining.data.encoding import detect_encoding
+from feedback_mining.data.read import load_complaints
+from feedback_mining.data.write import neutralize_formula, write_table
 
 ROWS = [
     ("T001", "4S店服务顾问态度恶劣，爱理不理的，保养等了三个小时！！"),
@@ -45,7 +47,7 @@ def test_gb18030_file_is_detected_as_gb18030(tmp_path):
 
 
 def test_big5_comes_out_simplified_after_normalizing(tmp_path):
-    from feedback_mining.normalize import normalize_text
+    from feedback_mining.text.normalize import normalize_text
 
     path = tmp_path / "tw.csv"
     path.write_bytes(_csv([("1", "這個服務顧問態度很差，說好的保養也不認賬")], ("編號", "內容")).encode("big5"))
@@ -221,7 +223,7 @@ def test_write_table_masks_by_default_and_is_atomic(tmp_path, monkeypatch):
 
 def test_streamed_chunks_carry_only_the_text_column_in_attrs(tmp_path):
     # pandas deep-copies attrs on every operation: a per-row list there made batch runs 3x slower
-    from feedback_mining.io import iter_complaint_chunks
+    from feedback_mining.data.read import iter_complaint_chunks
 
     path = tmp_path / "c.csv"
     path.write_text("id,内容\n" + "".join(f"{i},第{i}次投诉，客服不回复\n" for i in range(250)), encoding="utf-8")
@@ -244,14 +246,15 @@ _UNBALANCED_TAIL = '900,门店,"没闭合的引号，这一行应当单独被拒
 
 
 def _records(path, monkeypatch, block_bytes=None, line_by_line=False):
-    from feedback_mining import io as fio
+    from feedback_mining.data import encoding as fenc
+    from feedback_mining.data import read as fio
 
     if block_bytes is not None:
-        monkeypatch.setattr(fio, "_BLOCK_BYTES", block_bytes)
+        monkeypatch.setattr(fenc, "_BLOCK_BYTES", block_bytes)
     if line_by_line:
         monkeypatch.setattr(fio, "_parse_block", lambda *a: None)
     report = fio.LoadReport(str(path))
-    return [(n, fields, reason) for lines, records, reasons in fio._iter_csv_records(fio._open_blocks(path, report), ",")
+    return [(n, fields, reason) for lines, records, reasons in fio._iter_csv_records(fenc.open_blocks(path, report), ",")
             for n, fields, reason in zip(lines, records, reasons or [""] * len(records))]
 
 
@@ -277,7 +280,7 @@ def test_block_reader_matches_the_line_by_line_parser(tmp_path, monkeypatch, enc
 
 def test_block_reader_reports_the_line_of_a_broken_byte(tmp_path, monkeypatch):
     """A broken byte beyond the 1 MB the encoding is detected from: one error naming its line."""
-    from feedback_mining import io as fio
+    from feedback_mining.data import encoding as fenc
 
     lines = ["id,内容"] + [f"{i},第{i}条投诉：物流太慢，客服不回复" for i in range(1, 40_001)]
     raw = "\n".join(lines).encode("utf-8")
@@ -286,6 +289,6 @@ def test_block_reader_reports_the_line_of_a_broken_byte(tmp_path, monkeypatch):
     path.write_bytes(raw[:at] + b"\xff\xfe" + raw[at:])
     assert at > 1 << 20
     for size in (1 << 16, 1 << 22):
-        monkeypatch.setattr(fio, "_BLOCK_BYTES", size)
+        monkeypatch.setattr(fenc, "_BLOCK_BYTES", size)
         with pytest.raises(UserError, match=r"line 35001 is not valid utf-8 \(mixed or broken encoding\)"):
             load_complaints(path)

@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 
 from conftest import luhn_number, valid_id_number
-from feedback_mining.normalize import mask_pii, normalize_text
+from feedback_mining.text.normalize import normalize_text
+from feedback_mining.text.privacy import mask_pii
 
 
 def test_traditional_fullwidth_zero_width_and_controls():

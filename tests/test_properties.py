@@ -6,11 +6,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from feedback_mining.classify import default_model
-from feedback_mining.cluster import ThemeClusterer
-from feedback_mining.escalation import annotate, customer_demands, escalation_risk
-from feedback_mining.normalize import mask_many, mask_pii, normalize_many, normalize_text
-from feedback_mining.segment import segment
+from feedback_mining.models.registry import default_model
+from feedback_mining.models.themes import ThemeClusterer
+from feedback_mining.models.escalation import annotate, customer_demands, escalation_risk
+from feedback_mining.text.normalize import normalize_many, normalize_text
+from feedback_mining.text.privacy import mask_many, mask_pii
+from feedback_mining.text.tokenizer import segment
 
 EXAMPLES = 300
 # Any code point except surrogates (as they reach us after decoding with errors="replace"), plus
@@ -83,7 +84,7 @@ def test_mask_many_equals_mask_pii(values):
 @given(st.lists(mixed, min_size=1, max_size=8))
 def test_escalation_batch_equals_single(batch):
     norm = [normalize_text(t) for t in batch]
-    table = annotate(norm, normalized=True)
-    assert table["escalation_risk"].tolist() == [escalation_risk(t, normalized=True)[0] for t in norm]
-    assert table["escalation_reasons"].tolist() == ["|".join(escalation_risk(t, normalized=True)[1]) for t in norm]
-    assert table["customer_demand"].tolist() == ["|".join(customer_demands(t, normalized=True)) if t else "" for t in norm]
+    table = annotate(norm)
+    assert table["escalation_risk"].tolist() == [escalation_risk(t)[0] for t in norm]
+    assert table["escalation_reasons"].tolist() == ["|".join(escalation_risk(t)[1]) for t in norm]
+    assert table["customer_demand"].tolist() == ["|".join(customer_demands(t)) if t else "" for t in norm]

@@ -8,10 +8,12 @@ import pandas as pd
 import pytest
 
 from conftest import run_cli
-from feedback_mining import charts
-from feedback_mining.classify import classify_frame, default_model
-from feedback_mining.cluster import cluster_frame
-from feedback_mining.io import load_complaints
+from feedback_mining.report import charts
+from feedback_mining.report.style import CHART_TITLES
+from feedback_mining.models.registry import default_model
+from feedback_mining.pipeline import classify_frame
+from feedback_mining.pipeline import cluster_frame
+from feedback_mining.data.read import load_complaints
 from feedback_mining.paths import corpus_file
 from feedback_mining.report import build_report, takeaways
 
@@ -36,7 +38,7 @@ def test_every_chart_renders_without_missing_glyphs(classified):
     with warnings.catch_warnings():
         warnings.filterwarnings("error", message=".*[Gg]lyph.*missing.*")
         figs, skipped = charts.all_charts(classified, text_column="text")
-        assert set(figs) == set(charts.CHART_TITLES) and not skipped
+        assert set(figs) == set(CHART_TITLES) and not skipped
         for name, fig in figs.items():
             px = _pixels(fig)
             assert px.std() > 10, f"{name} looks blank"
@@ -52,7 +54,7 @@ def test_takeaways_match_independent_numbers(classified):
     notes = takeaways(classified)
     share = classified["gap"].value_counts(normalize=True)
     top = share.index[0]
-    from feedback_mining.taxonomy import load_taxonomy
+    from feedback_mining.models.taxonomy import load_taxonomy
 
     zh = load_taxonomy().zh(top)
     assert notes["gap_pareto"].startswith(f"{zh}占比 {share.iloc[0]:.0%}")
@@ -68,7 +70,7 @@ def test_takeaways_match_independent_numbers(classified):
 def test_build_report_outputs(classified, tmp_path):
     res = build_report(classified, tmp_path, text_column="text")
     names = {p.name for p in res.files}
-    for chart in charts.CHART_TITLES:
+    for chart in CHART_TITLES:
         assert {f"{chart}.png", f"{chart}.svg", f"{chart}.pdf"} <= names
     from PIL import Image
 

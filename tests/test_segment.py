@@ -5,7 +5,7 @@ import pickle
 
 import pytest
 
-from feedback_mining.segment import Tokenizer, available_backends, segment, segment_many
+from feedback_mining.text.tokenizer import Tokenizer, available_backends, segment, segment_many
 
 SAMPLE = [
     "4S店的服务顾问不专业，变速箱异响修了三次还没好！！",

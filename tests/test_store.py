@@ -9,7 +9,7 @@ import textwrap
 import time
 from multiprocessing import get_context
 
-from feedback_mining.store import LabelStore
+from feedback_mining.labelling.store import LabelStore
 
 
 def test_relabelling_keeps_history_and_undo_removes_one(tmp_path):
@@ -50,7 +50,7 @@ def test_kill_9_mid_transaction_loses_no_committed_label(tmp_path):
     LabelStore(path)
     script = textwrap.dedent(f"""
         import sqlite3, sys, time
-        from feedback_mining.store import LabelStore
+        from feedback_mining.labelling.store import LabelStore
         s = LabelStore({str(path)!r})
         for i in range(200):
             s.add(f"ok-{{i}}", "process", who="w")

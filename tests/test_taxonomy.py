@@ -5,7 +5,7 @@ import pytest
 import yaml
 
 from feedback_mining.errors import UserError
-from feedback_mining.taxonomy import default_taxonomy_path, load_taxonomy
+from feedback_mining.models.taxonomy import default_taxonomy_path, load_taxonomy
 
 
 def test_shipped_taxonomy_has_the_five_gaps_in_precedence_order():

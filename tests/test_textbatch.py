@@ -6,11 +6,12 @@ import re
 import numpy as np
 import pytest
 
-from feedback_mining.classify import load_labeled_corpus
-from feedback_mining.escalation import _DEMAND_RE, _GATE, _GATE_KEYS, _HIGH_RE, _WATCH_RE, annotate, customer_demands, escalation_risk
-from feedback_mining.normalize import mask_many, mask_pii, normalize_many, normalize_text
-from feedback_mining.taxonomy import load_taxonomy
-from feedback_mining.textbatch import JoinedTexts, LiteralGate, trie_pattern
+from feedback_mining.data.read import load_labeled_corpus
+from feedback_mining.models.escalation import _DEMAND_RE, _GATE, _GATE_KEYS, _HIGH_RE, _WATCH_RE, annotate, customer_demands, escalation_risk
+from feedback_mining.text.normalize import normalize_many, normalize_text
+from feedback_mining.text.privacy import mask_many, mask_pii
+from feedback_mining.models.taxonomy import load_taxonomy
+from feedback_mining.text.batch import JoinedTexts, LiteralGate, trie_pattern
 
 TEXTS = ["退款退款，还是退款😡", "", "客服不回复\n要求退款", "服務顧問態度差", "x\x01y 退款", "退款难退货难"]
 
@@ -56,11 +57,11 @@ def test_batch_normalize_mask_and_escalation_equal_single_on_the_corpus(corpus_t
     raw = load_labeled_corpus()["text"].tolist() + ["＂１３９１２３４５６７８＂", "京A12345\ue000x", None, "٣٤٥٦٧٨٩٠١٢٣"]
     assert normalize_many(raw) == [normalize_text(t) for t in raw]  # long batch: the array translate path
     assert mask_many(raw) == [mask_pii(t) if isinstance(t, str) else t for t in raw]
-    table = annotate(corpus_texts, normalized=True)
-    levels = [escalation_risk(t, normalized=True)[0] for t in corpus_texts]
+    table = annotate(corpus_texts)
+    levels = [escalation_risk(t)[0] for t in corpus_texts]
     assert table["escalation_risk"].tolist() == levels and "high" in levels
-    assert table["escalation_reasons"].tolist() == ["|".join(escalation_risk(t, normalized=True)[1]) for t in corpus_texts]
-    assert table["customer_demand"].tolist() == ["|".join(customer_demands(t, normalized=True)) for t in corpus_texts]
+    assert table["escalation_reasons"].tolist() == ["|".join(escalation_risk(t)[1]) for t in corpus_texts]
+    assert table["customer_demand"].tolist() == ["|".join(customer_demands(t)) for t in corpus_texts]
 
 
 def test_empty_batch():

@@ -13,10 +13,14 @@ import pytest
 
 pytest.importorskip("ipywidgets")
 
-from feedback_mining import widgets as fmw  # noqa: E402
+from feedback_mining.analysis import categorical_columns, compare_periods, crosstab_theme_gap, filter_frame
+from feedback_mining.labelling import LabelSession, gap_margins, model_version, retrain_model, uncertainty_queue
+from feedback_mining.notebook import Explorer, Labeller, PAGE_SIZE, RootCauseView
+from feedback_mining.paths import PROJECT_ROOT, repo_root
+from feedback_mining.pipeline import load_classified
 from feedback_mining.errors import UserError  # noqa: E402
-from feedback_mining.normalize import normalize_text  # noqa: E402
-from feedback_mining.store import LabelStore  # noqa: E402
+from feedback_mining.text.normalize import normalize_text  # noqa: E402
+from feedback_mining.labelling.store import LabelStore  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 PHONE = "13987654321"
@@ -25,7 +29,7 @@ PHONE = "13987654321"
 @pytest.fixture(scope="module")
 def classified():
     """The bundled corpus, classified and clustered, plus one row carrying a phone number."""
-    df, model = fmw.load_classified()
+    df, model = load_classified()
     extra = df.iloc[[0]].copy()
     extra["complaint_id"] = "T-PHONE"
     extra["text"] = f"服務顧問態度惡劣，說好回電也不回，我的電話{PHONE}一直沒人打"
@@ -91,14 +95,14 @@ def test_filters_match_pandas(classified, case):
     df, _ = classified
     kwargs, expected = CASES[case]
     want = df[expected(df).to_numpy(dtype=bool)]
-    got = fmw.filter_frame(df, **kwargs)
+    got = filter_frame(df, **kwargs)
     assert len(got) == len(want)
     assert got["complaint_id"].tolist() == want["complaint_id"].tolist()
 
 
 def test_traditional_keyword_finds_simplified_text(classified):
     df, _ = classified
-    got = fmw.filter_frame(df, keyword="態度")
+    got = filter_frame(df, keyword="態度")
     simplified = got["text"].str.contains("态度", regex=False)
     assert simplified.sum() > 10  # the corpus is mostly simplified: the traditional query still finds it
     assert "T-PHONE" in set(got["complaint_id"])  # and the traditional row itself
@@ -108,20 +112,20 @@ def test_theme_filter_by_name_and_id(classified):
     df, _ = classified
     name = df["theme_name"].value_counts().index[0]
     theme_id = int(df.loc[df["theme_name"] == name, "theme"].iloc[0])
-    assert len(fmw.filter_frame(df, theme=name)) == int((df["theme_name"] == name).sum())
-    assert len(fmw.filter_frame(df, theme=theme_id)) == int((df["theme"] == theme_id).sum())
+    assert len(filter_frame(df, theme=name)) == int((df["theme_name"] == name).sum())
+    assert len(filter_frame(df, theme=theme_id)) == int((df["theme"] == theme_id).sum())
 
 
 def test_filter_errors_are_clear(toy):
     with pytest.raises(UserError, match="no column named 'store'"):
-        fmw.filter_frame(toy, categories={"store": "A"})
+        filter_frame(toy, categories={"store": "A"})
     with pytest.raises(UserError, match="escalation_risk"):
-        fmw.filter_frame(toy, escalation_only=True)
+        filter_frame(toy, escalation_only=True)
 
 
 def test_categorical_columns_found(classified):
     df, _ = classified
-    cats = fmw.categorical_columns(df, "text")
+    cats = categorical_columns(df, "text")
     assert {"industry", "channel"} <= set(cats)
     assert not {"text", "gap", "created_at", "complaint_id", "theme_name"} & set(cats)
 
@@ -129,20 +133,20 @@ def test_categorical_columns_found(classified):
 # --- root causes ------------------------------------------------------------------------------------
 def test_crosstab_theme_gap(classified):
     df, _ = classified
-    counts = fmw.crosstab_theme_gap(df)
+    counts = crosstab_theme_gap(df)
     ok = df["gap"].astype(str).ne("")
     expected = pd.crosstab(df.loc[ok, "theme_name"], df.loc[ok, "gap"])
     assert int(counts.to_numpy().sum()) == int(ok.sum())
     for theme in counts.index:
         for gap in counts.columns:
             assert counts.at[theme, gap] == expected.at[theme, gap]
-    shares = fmw.crosstab_theme_gap(df, share=True)
+    shares = crosstab_theme_gap(df, share=True)
     assert np.allclose(shares.sum(axis=1), 1.0)
     assert list(counts.columns)[:2] == ["promotion", "behavior"]  # taxonomy order
 
 
 def test_compare_periods(toy):
-    table = fmw.compare_periods(toy, "2025-10", "2025-11")
+    table = compare_periods(toy, "2025-10", "2025-11")
     assert table.attrs["total_a"] == 2 and table.attrs["total_b"] == 3
     assert table.loc["behavior", ["count_a", "count_b"]].tolist() == [1, 0]
     assert table.loc["process", "share_change_pp"] == pytest.approx(100 / 3, abs=0.01)
@@ -150,12 +154,12 @@ def test_compare_periods(toy):
     assert table.loc["behavior", "direction"] == "↓" and table.loc["process", "direction"] == "↑"
     assert table["share_change_pp"].is_monotonic_decreasing
     with pytest.raises(UserError, match="not a month"):
-        fmw.compare_periods(toy, "2025-13", "2025-11")
+        compare_periods(toy, "2025-13", "2025-11")
 
 
 def test_root_cause_view_lists_a_cell(classified):
     df, _ = classified
-    view = fmw.RootCauseView(df)
+    view = RootCauseView(df)
     theme = view.counts.index[0]
     view.theme_pick.value = theme
     view.gap_pick.value = "process"
@@ -169,18 +173,18 @@ def test_root_cause_view_lists_a_cell(classified):
 
 # --- labelling ---------------------------------------------------------------------------------------
 def test_uncertainty_queue_orders_by_margin(toy, classified):
-    order = fmw.uncertainty_queue(toy)
+    order = uncertainty_queue(toy)
     # margins: 0.70, 0.05, 0.35, 0.01, 0.00 (tie of two 0.30) ; the empty text is left out
     assert list(order) == [4, 3, 1, 2, 0]
     df, _ = classified
-    margins = fmw.gap_margins(df).loc[fmw.uncertainty_queue(df)]
+    margins = gap_margins(df).loc[uncertainty_queue(df)]
     assert margins.is_monotonic_increasing
     assert len(margins) == int((~df["empty_text"].astype(bool)).sum())
 
 
 def test_labelling_writes_to_store_and_undo_removes_one(toy, tmp_path):
     store_path = tmp_path / "labels.sqlite"
-    lab = fmw.Labeller(toy, store=store_path, who="wang")
+    lab = Labeller(toy, store=store_path, who="wang")
     first = lab.session.current_row()["complaint_id"]
     assert first == "T4"  # most uncertain first
     lab.press("3")  # keyboard shortcut: third gap button
@@ -207,19 +211,19 @@ def test_labelling_writes_to_store_and_undo_removes_one(toy, tmp_path):
 def test_label_session_skips_labelled_and_records_model_version(classified, tmp_path):
     df, model = classified
     store = LabelStore(tmp_path / "labels.sqlite")
-    s1 = fmw.LabelSession(df, store, who="wang", model_version=fmw.model_version(model))
+    s1 = LabelSession(df, store, who="wang", model_version=model_version(model))
     cid = s1.current_row()["complaint_id"]
     s1.label("行为差距")  # Chinese names work too
     row = store.history().iloc[-1]
-    assert row["model_version"] == fmw.model_version(model) and row["gap"] == "behavior"
-    s2 = fmw.LabelSession(df, store, who="li")
+    assert row["model_version"] == model_version(model) and row["gap"] == "behavior"
+    s2 = LabelSession(df, store, who="li")
     assert s2.current_row()["complaint_id"] != cid and len(s2) == len(s1)
 
 
 _WRITER = textwrap.dedent("""
     import sys
     import pandas as pd
-    from feedback_mining.widgets import LabelSession
+    from feedback_mining.labelling.session import LabelSession
     who, path = sys.argv[1], sys.argv[2]
     n = 1000
     df = pd.DataFrame({"complaint_id": [f"{who}-{i}" for i in range(n)], "text": ["客服态度差"] * n,
@@ -250,7 +254,7 @@ def test_two_processes_write_1000_labels_each(tmp_path):
 # --- the explorer --------------------------------------------------------------------------------------
 def test_explorer_count_label_changes_with_gap_filter(classified, tmp_path):
     df, model = classified
-    ex = fmw.Explorer(df, model=model, output_dir=tmp_path)
+    ex = Explorer(df, model=model, output_dir=tmp_path)
     before = ex.count_label.value
     assert before == f"<b>显示 {len(df)} / {len(df)} 条投诉</b>"
     ex.gap_filter.value = ("process",)
@@ -264,9 +268,9 @@ def test_explorer_count_label_changes_with_gap_filter(classified, tmp_path):
 
 def test_explorer_table_pages_and_detail(classified, tmp_path):
     df, model = classified
-    ex = fmw.Explorer(df, model=model, output_dir=tmp_path)
+    ex = Explorer(df, model=model, output_dir=tmp_path)
     ex.set_filters(keyword="電話")
-    assert ex.table.value.count("<tr>") == min(fmw.PAGE_SIZE, len(ex.rows)) + 1  # header + page rows
+    assert ex.table.value.count("<tr>") == min(PAGE_SIZE, len(ex.rows)) + 1  # header + page rows
     assert PHONE not in ex.table.value
     phone_pos = int(np.flatnonzero(df["complaint_id"].eq("T-PHONE").to_numpy())[0])
     assert phone_pos in ex.rows
@@ -275,16 +279,16 @@ def test_explorer_table_pages_and_detail(classified, tmp_path):
     ex.show_detail(phone_pos)
     assert "&lt;手机号&gt;" in ex.detail.value and PHONE not in ex.detail.value
     ex.reset()
-    assert ex.pages == -(-len(df) // fmw.PAGE_SIZE)
+    assert ex.pages == -(-len(df) // PAGE_SIZE)
     ex.show_page(ex.pages + 5)  # clipped to the last page
     assert ex.page == ex.pages - 1 and ex.next_button.disabled
 
 
 def test_export_has_exactly_the_filtered_rows_and_no_phone(classified, tmp_path):
     df, _ = classified
-    ex = fmw.Explorer(df, output_dir=tmp_path)
+    ex = Explorer(df, output_dir=tmp_path)
     ex.set_filters(keyword="態度", categories={"channel": [df["channel"].iloc[1]]})
-    expected = fmw.filter_frame(df, keyword="態度", categories={"channel": [df["channel"].iloc[1]]})
+    expected = filter_frame(df, keyword="態度", categories={"channel": [df["channel"].iloc[1]]})
     assert "T-PHONE" in set(expected["complaint_id"])  # the phone row is part of the view
     ex.export_button.click()
     csv_path, xlsx_path = ex.exported
@@ -300,14 +304,14 @@ def test_export_has_exactly_the_filtered_rows_and_no_phone(classified, tmp_path)
 
 
 def test_explorer_on_a_minimal_table(toy, tmp_path):
-    ex = fmw.Explorer(toy, output_dir=tmp_path)  # no themes, risk, review flags or model
+    ex = Explorer(toy, output_dir=tmp_path)  # no themes, risk, review flags or model
     assert ex.count_label.value == "<b>显示 6 / 6 条投诉</b>"
     assert ex.review_only.disabled and ex.escalation_only.disabled and ex.theme_filter.disabled
     assert list(ex.category_filters) == ["channel"]
     ex.set_filters(date_range=("2025-11-01", "2025-11-15"), categories={"channel": ["电话"]})
     assert ex.count_label.value == "<b>显示 3 / 6 条投诉</b>"  # T2, T3 (whole 15th), T5
     assert "2025-11-01 至 2025-11-15" in ex.date_label.value
-    no_dates = fmw.Explorer(toy.drop(columns="created_at"), output_dir=tmp_path)
+    no_dates = Explorer(toy.drop(columns="created_at"), output_dir=tmp_path)
     assert no_dates.date_slider is None and "趋势图" in no_dates.trend_note.value
     no_dates.set_filters(gaps=["behavior"], keyword="態度")
     assert no_dates.count_label.value == "<b>显示 1 / 6 条投诉</b>"
@@ -315,7 +319,7 @@ def test_explorer_on_a_minimal_table(toy, tmp_path):
 
 def test_explorer_theme_filter(classified, tmp_path):
     df, _ = classified
-    ex = fmw.Explorer(df, output_dir=tmp_path)
+    ex = Explorer(df, output_dir=tmp_path)
     name = df["theme_name"].value_counts().index[1]
     ex.set_filters(theme=name)
     assert ex.count_label.value == f"<b>显示 {int((df['theme_name'] == name).sum())} / {len(df)} 条投诉</b>"
@@ -326,7 +330,8 @@ def test_explorer_theme_filter(classified, tmp_path):
 # --- retrain ----------------------------------------------------------------------------------------
 @pytest.mark.slow
 def test_retrain_saves_a_new_version_and_reports_f1(classified, tmp_path):
-    from feedback_mining.classify import GapClassifier, load_labeled_corpus
+    from feedback_mining.data.read import load_labeled_corpus
+    from feedback_mining.models.gap import GapClassifier
 
     df, model = classified
     corpus = load_labeled_corpus()
@@ -337,7 +342,7 @@ def test_retrain_saves_a_new_version_and_reports_f1(classified, tmp_path):
     held = corpus[corpus["heldout"]].iloc[0]
     store.add(held["complaint_id"], held["gap"], who="wang", text=held["text"])  # must not leak into training
     models = tmp_path / "models"
-    lab = fmw.Labeller(df, store=store, model=model, who="wang", models_dir=models)
+    lab = Labeller(df, store=store, model=model, who="wang", models_dir=models)
     lab.retrain_button.click()  # the button: retrain, report, switch model
     first = lab.last_retrain
     assert first is not None, lab.retrain_status.value
@@ -346,18 +351,18 @@ def test_retrain_saves_a_new_version_and_reports_f1(classified, tmp_path):
     assert first.labels_used == 3 and first.labels_excluded == 1
     assert first.heldout_rows == int(corpus["heldout"].sum())
     assert "macro-F1" in lab.retrain_status.value and str(first.path) in lab.retrain_status.value
-    assert lab.session.model_version == "v001" and fmw.model_version(lab.model) == "v001"
+    assert lab.session.model_version == "v001" and model_version(lab.model) == "v001"
     meta = json.loads(Path(str(first.path) + ".json").read_text(encoding="utf-8"))
     assert meta["version"] == 1 and meta["metrics"]["heldout_macro_f1"] == pytest.approx(first.f1_after)
     assert meta["metrics"]["heldout_macro_f1_before"] == pytest.approx(first.f1_before)
     lab.press("1")
     assert store.history().iloc[-1]["model_version"] == "v001"  # later labels name the new model
-    second = fmw.retrain_model(store, models, model=GapClassifier.load(first.path))
+    second = retrain_model(store, models, model=GapClassifier.load(first.path))
     assert second.path.name == "gap-model-v002.joblib" and first.path.exists()  # the old one is kept
     assert second.f1_before == pytest.approx(first.f1_after)
 
 
 def test_repo_root_from_notebooks_or_root():
-    assert fmw.repo_root(ROOT / "notebooks") == ROOT
-    assert fmw.repo_root(ROOT) == ROOT
-    assert fmw.repo_root("/") == fmw.PROJECT_ROOT
+    assert repo_root(ROOT / "notebooks") == ROOT
+    assert repo_root(ROOT) == ROOT
+    assert repo_root("/") == PROJECT_ROOT

@@ -1,4 +1,4 @@
-"""Many short texts as one string, so a regular expression scans a whole batch in one pass.
+"""Many short texts as one string, so a regular expression (or an array pass) covers a whole batch.
 
 Calling ``rx.finditer`` once per complaint costs more in Python overhead than the scan
 itself; most complaints match nothing. :class:`JoinedTexts` joins a batch with newlines
@@ -15,10 +15,14 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
-__all__ = ["JoinedTexts", "LiteralGate", "trie_pattern"]
+__all__ = ["JoinedTexts", "LiteralGate", "trie_pattern", "apply_joined", "SEP", "RAW_SEP", "BMP_END"]
 
+#: Joins normalized texts (normalization turns every newline into a space).
 SEP = "\n"
-_BMP_END = 0x10000
+#: Joins raw values (before normalization): a private-use character, which normalization maps to a space.
+RAW_SEP = "\ue000"
+#: Code points below it are in the Basic Multilingual Plane (table lookups cover it).
+BMP_END = 0x10000
 _MARK = "\x01"
 
 
@@ -78,11 +82,11 @@ class LiteralGate:
         if not 1 <= len(groups) <= 64:
             raise ValueError("LiteralGate takes 1 to 64 groups of phrases")
         chars = sorted({ch for words in groups for w in words if w for ch in w[:2]})
-        if any(ord(ch) >= _BMP_END for ch in chars):
+        if any(ord(ch) >= BMP_END for ch in chars):
             raise ValueError("LiteralGate phrases must start with characters of the Basic Multilingual Plane")
         self.n_groups = len(groups)
         self._size = len(chars) + 1  # id 0: every other character
-        self._ids = np.zeros(_BMP_END + 1, dtype=np.int32)  # small enough to stay in the CPU cache
+        self._ids = np.zeros(BMP_END + 1, dtype=np.int32)  # small enough to stay in the CPU cache
         self._ids[[ord(ch) for ch in chars]] = np.arange(1, self._size)
         self._bits = next(t for t in (np.uint8, np.uint16, np.uint32, np.uint64) if np.dtype(t).itemsize * 8 >= self.n_groups)
         self._single = np.zeros(self._size, dtype=self._bits)  # bit g: a phrase of group g is this character
@@ -139,3 +143,16 @@ def trie_pattern(words: Sequence[str]) -> str:
         return body
 
     return build(trie) or "(?!)"  # no phrases: a pattern that never matches
+
+
+def apply_joined(func, strings: list[str], sep: str = RAW_SEP) -> list[str]:
+    """``[func(s) for s in strings]`` as one call on the strings joined by ``sep``, which ``func``
+    must keep as is (one regex or array pass instead of one per string).
+
+    >>> apply_joined(str.upper, ["ab", "cd"])
+    ['AB', 'CD']
+    """
+    joined = sep.join(strings)
+    if len(strings) < 2 or joined.count(sep) != len(strings) - 1:  # a value holds the separator
+        return [func(s) for s in strings]
+    return func(joined).split(sep)
