@@ -115,8 +115,8 @@ class GapClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError("X must be a list of texts, not a single string")
         return as_normalized(X)
 
-    def fit(self, X, y) -> "GapClassifier":
-        """Fit on texts ``X`` and gap codes ``y``."""
+    def fit(self, X, y, sample_weight=None) -> "GapClassifier":
+        """Fit on texts ``X`` and gap codes ``y`` (``sample_weight``: per-text weights, e.g. an analyst's labels count more)."""
         self._validate_params()
         texts = self._texts(X)
         y = np.asarray(y, dtype=object)
@@ -135,7 +135,7 @@ class GapClassifier(ClassifierMixin, BaseEstimator):
         self.vectorizer_ = clone(self.vectorizer) if self.vectorizer is not None else default_vectorizer(self.tokenizer, self.taxonomy_)
         self.estimator_ = clone(self.estimator) if self.estimator is not None else default_estimator(self.random_state)
         features = self.vectorizer_.fit_transform(texts)
-        self.estimator_.fit(features, y)
+        self.estimator_.fit(features, y, **({} if sample_weight is None else {"sample_weight": np.asarray(sample_weight, float)}))
         order = [list(self.estimator_.classes_).index(c) for c in self.classes_]
         self.proba_order_ = np.array(order)
         if self.review_threshold == "auto":
