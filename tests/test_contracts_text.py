@@ -108,12 +108,11 @@ def _themes(method: str) -> Callable[[], object]:
 
 
 def _themes_explicit_steps():
-    """Steps passed as objects: fit must use copies and leave these untouched."""
+    """Steps passed as objects: fit must use copies and leave these untouched (ThemeTokenizer's own
+    default tokenizer included: it once filled in its ``tokenizer`` parameter on first use)."""
     from feedback_mining.models.themes import ThemeClusterer, ThemeTokenizer, default_theme_vectorizer
-    from feedback_mining.text.tokenizer import Tokenizer
 
-    return ThemeClusterer(k=3, tokenizer=ThemeTokenizer(Tokenizer(stopwords="default")),
-                          vectorizer=default_theme_vectorizer("mixture"), random_state=0)
+    return ThemeClusterer(k=3, tokenizer=ThemeTokenizer(), vectorizer=default_theme_vectorizer("mixture"), random_state=0)
 
 
 # GapClassifier is being rewritten (issue 18, item 5): these failures were reported to the lead.
