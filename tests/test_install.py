@@ -10,6 +10,7 @@ import sys
 import sysconfig
 import venv
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -114,46 +115,72 @@ def test_wheel_carries_resources_and_jupyter_dependencies(wheel):
     assert not re.search(r"deprecat", log, re.IGNORECASE), log  # no setuptools banner on install
 
 
-@pytest.mark.slow
-def test_installed_wheel_works_outside_the_repository(wheel, tmp_path):
-    """Installed (not editable) into a fresh venv and run from elsewhere: the CLI, the notebook views,
-    the bundled taxonomy, domain dictionary and stopwords. Dependencies come from this test
+@dataclass
+class Installed:
+    env_dir: Path
+    bin_dir: Path
+    workdir: Path
+    env: dict
+
+    def run(self, *cmd: str, check: bool = True) -> subprocess.CompletedProcess:
+        r = subprocess.run(cmd, capture_output=True, text=True, cwd=self.workdir, env=self.env, timeout=300)
+        assert r.returncode == 0 or not check, r.stdout + r.stderr
+        return r
+
+
+@pytest.fixture(scope="module")
+def installed(wheel, tmp_path_factory) -> Installed:
+    """The wheel installed (not editable) into a fresh venv, run from a folder outside the repository,
+    with no FEEDBACK_MINING_CORPORA and an empty model cache. Dependencies come from this test
     environment (a path entry), so nothing is downloaded."""
     path, _ = wheel
-    env_dir = tmp_path / "venv"
+    tmp = tmp_path_factory.mktemp("installed")
+    env_dir = tmp / "venv"
     venv.EnvBuilder(with_pip=True).create(env_dir)
     bin_dir = env_dir / ("Scripts" if os.name == "nt" else "bin")
-    python = bin_dir / "python"
-    r = subprocess.run([str(python), "-m", "pip", "install", "--no-deps", "--disable-pip-version-check", "-q", str(path)],
+    r = subprocess.run([str(bin_dir / "python"), "-m", "pip", "install", "--no-deps", "--disable-pip-version-check", "-q", str(path)],
                        capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr
     assert not re.search(r"deprecat", r.stdout + r.stderr, re.IGNORECASE), r.stdout + r.stderr
-    site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+    site = Path(subprocess.run([str(bin_dir / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                                capture_output=True, text=True, check=True).stdout.strip())
     (site / "zz_test_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
-    clean_env = {k: v for k, v in os.environ.items() if k not in ("FEEDBACK_MINING_CORPORA", "PYTHONPATH")}
-    elsewhere = tmp_path / "elsewhere"
-    elsewhere.mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in ("FEEDBACK_MINING_CORPORA", "PYTHONPATH")}
+    env["FEEDBACK_MINING_CACHE"] = str(tmp / "cache")
+    (tmp / "elsewhere").mkdir()
+    return Installed(env_dir, bin_dir, tmp / "elsewhere", env)
 
-    def run(*cmd: str) -> str:
-        r = subprocess.run(cmd, capture_output=True, text=True, cwd=elsewhere, env=clean_env, timeout=300)
-        assert r.returncode == 0, r.stdout + r.stderr
-        return r.stdout
 
+@pytest.mark.slow
+def test_installed_wheel_works_outside_the_repository(installed):
+    """The CLI, the notebook views, the bundled taxonomy, domain dictionary and stopwords."""
     from feedback_mining import __version__
 
-    assert run(str(bin_dir / "feedback-mining"), "--version").strip() == f"feedback-mining {__version__}"
-    out = run(str(python), "-c", "\n".join([
+    version = installed.run(str(installed.bin_dir / "feedback-mining"), "--version").stdout
+    assert version.strip() == f"feedback-mining {__version__}"
+    out = installed.run(str(installed.bin_dir / "python"), "-c", "\n".join([
         "import feedback_mining, feedback_mining.notebook",
         "from feedback_mining.models.taxonomy import load_taxonomy",
         "from feedback_mining.text.tokenizer import Tokenizer",
         "print(feedback_mining.__file__)",
         "print(' '.join(load_taxonomy().codes))",
         "print(' '.join(Tokenizer(stopwords='default')('4S店的服务顾问不专业，態度很差')))",
-    ]))
+    ])).stdout
     where, codes, tokens = out.splitlines()
-    assert Path(where).is_relative_to(env_dir), where  # the installed copy, not the repository
+    assert Path(where).is_relative_to(installed.env_dir), where  # the installed copy, not the repository
     assert set(codes.split()) == {"understanding", "process", "behavior", "promotion", "perception"}
     words = tokens.split()
     assert "服务顾问" in words  # a domain-dictionary word (plain jieba splits it: 服务 / 顾问)
     assert "的" not in words  # a stopword
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="the default model is trained from corpora/complaints_labeled.csv, which is not "
+                                       "in the wheel (reported to the lead: ship the default model as package data)")
+def test_installed_wheel_classifies_with_the_default_model(installed):
+    src = installed.workdir / "投诉.csv"
+    src.write_text("complaint_id,text\nA1,服務顧問態度很差，說好回電也不回\nA2,销售承诺送三次保养，现在不认账\n", encoding="gb18030")
+    r = installed.run(str(installed.bin_dir / "feedback-mining"), "classify", str(src), "-o", "out.csv", "--workers", "1",
+                      "--quiet", check=False)
+    assert r.returncode == 0, r.stderr
+    assert "rows read 2, written 2, rejected 0" in r.stderr + r.stdout
