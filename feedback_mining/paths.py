@@ -1,10 +1,19 @@
-"""Where the project's bundled data lives (``corpora/`` beside the package)."""
+"""Where the project's data lives.
+
+Two homes: the runtime resources every install needs — taxonomy, jieba domain dictionary,
+stopwords — ship inside the package (``feedback_mining/resources/``, package data in the wheel);
+the labelled complaints stay in the repository's ``corpora/`` (training and demo data).
+
+>>> resource_file("taxonomy", "gaps.yaml").name
+'gaps.yaml'
+"""
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+RESOURCES = Path(__file__).resolve().parent / "resources"
 
 
 def corpora_dir() -> Path:
@@ -13,7 +22,21 @@ def corpora_dir() -> Path:
 
 
 def corpus_file(*parts: str) -> Path:
+    """A file in :func:`corpora_dir`, e.g. ``corpus_file("complaints_labeled.csv")``."""
     return corpora_dir().joinpath(*parts)
+
+
+def resource_file(*parts: str) -> Path:
+    """A runtime resource: ``taxonomy/gaps.yaml``, ``dict/domain.txt`` or ``stopwords.txt``.
+
+    A folder named by ``FEEDBACK_MINING_CORPORA`` that holds the same relative path wins (so a
+    team can keep its own taxonomy or dictionary beside its corpus); otherwise the copy shipped
+    in the package.
+    """
+    override = os.environ.get("FEEDBACK_MINING_CORPORA")
+    if override and Path(override).joinpath(*parts).is_file():
+        return Path(override).joinpath(*parts)
+    return RESOURCES.joinpath(*parts)
 
 
 def cache_dir() -> Path:

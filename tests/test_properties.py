@@ -2,6 +2,8 @@
 and always return one result per input."""
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -49,13 +51,29 @@ def test_classify_one_result_per_input(model, batch):
     assert len(annotate(batch)) == len(batch)
 
 
-@settings(max_examples=60, deadline=None)
-@given(st.lists(texts, min_size=3, max_size=12))
-def test_cluster_one_label_per_input(batch):
-    base = ["物业费太贵服务差", "骑手送餐超时还洒了", "客服电话打不通转人工难"] * 3
-    docs = batch + base
-    labels = ThemeClusterer(k=2, random_state=0).fit_predict(docs)
-    assert len(labels) == len(docs)
+complaint_bits = st.sampled_from(["物业费太贵", "服务差", "骑手送餐超时", "外卖洒了😡", "客服电话打不通", "转人工难",
+                                  "退款三周沒到賬", "ＡＰＰ闪退", "酒店前台态度恶劣", "宽带网速慢", "iPhone 保修被拒"])
+complaints = st.lists(st.one_of(complaint_bits, texts), min_size=1, max_size=4).map("，".join)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(complaints, min_size=3, max_size=12), st.randoms(use_true_random=False))
+def test_cluster_labels_follow_the_texts_not_their_order(batch, random):
+    """A complaint's theme depends on the texts, not on where it sits in the input; predict agrees
+    with fit; the theme sizes are the label counts."""
+    docs = batch + ["物业费太贵服务差", "骑手送餐超时还洒了", "客服电话打不通转人工难"] * 3
+    fitted = ThemeClusterer(k=2, random_state=0).fit(docs)
+    labels = fitted.labels_
+    order = list(range(len(docs)))
+    random.shuffle(order)
+    reordered = ThemeClusterer(k=2, random_state=0).fit_predict([docs[i] for i in order])
+    assert reordered.tolist() == [labels[i] for i in order]
+    by_text: dict[str, set] = {}
+    for doc, label in zip(docs, labels.tolist()):
+        by_text.setdefault(doc, set()).add(label)
+    assert all(len(found) == 1 for found in by_text.values())  # the same text, the same theme
+    assert fitted.predict(docs).tolist() == labels.tolist()
+    assert Counter(labels.tolist()) == {th["id"]: th["size"] for th in fitted.themes_}
 
 
 # --- batch helpers give exactly the one-at-a-time results ----------------------------------

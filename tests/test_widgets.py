@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -13,7 +14,7 @@ import pytest
 
 pytest.importorskip("ipywidgets")
 
-from feedback_mining.analysis import categorical_columns, compare_periods, crosstab_theme_gap, filter_frame
+from feedback_mining.analysis import categorical_columns, compare_periods, crosstab_theme_gap, distinctive_words, filter_frame
 from feedback_mining.labelling import LabelSession, gap_margins, model_version, retrain_model, uncertainty_queue
 from feedback_mining.notebook import Explorer, Labeller, PAGE_SIZE, RootCauseView
 from feedback_mining.paths import PROJECT_ROOT, repo_root
@@ -157,18 +158,73 @@ def test_compare_periods(toy):
         compare_periods(toy, "2025-13", "2025-11")
 
 
-def test_root_cause_view_lists_a_cell(classified):
+def _listed_ids(cell_html: str) -> list[str]:
+    """The complaint ids in a cell's table (first column), in display order."""
+    return re.findall(r"<tr><td[^>]*><span style='white-space:nowrap'>([^<]+)</span></td>", cell_html)
+
+
+def test_root_cause_view_cell_lists_that_cells_complaints_most_confident_first(classified):
     df, _ = classified
-    view = RootCauseView(df)
+    view = RootCauseView(df, max_rows=15)
     theme = view.counts.index[0]
     view.theme_pick.value = theme
     view.gap_pick.value = "process"
-    n = int(view.counts.at[theme, "process"])
-    assert f"：{n} 条" in view.cell_list.value
-    assert PHONE not in view.cell_list.value
-    view.words_gap.value = "promotion"
-    assert view.words.value  # distinctive words shown
-    assert "个百分点" in view.compare.value
+    cell = df[(df["theme_name"] == theme) & (df["gap"] == "process")]
+    assert len(cell) > 15 and int(view.counts.at[theme, "process"]) == len(cell)
+    assert f"：{len(cell)} 条，显示前 15 条" in view.cell_list.value
+    shown = _listed_ids(view.cell_list.value)
+    confidence = cell.set_index("complaint_id")["gap_confidence"].astype(float)
+    assert len(shown) == 15 and set(shown) <= set(confidence.index)
+    assert confidence[shown].is_monotonic_decreasing
+    assert confidence.drop(shown).max() <= confidence[shown].min()
+    view.gap_pick.value = ""  # the whole theme
+    assert f"：{int(view.counts.loc[theme].sum())} 条" in view.cell_list.value
+    assert set(_listed_ids(view.cell_list.value)) <= set(df.loc[df["theme_name"] == theme, "complaint_id"])
+    # the row carrying a phone number is listed in its own cell, masked
+    phone = df.set_index("complaint_id").loc["T-PHONE"]
+    everything = RootCauseView(df, max_rows=len(df))
+    everything.theme_pick.value = phone["theme_name"]
+    everything.gap_pick.value = phone["gap"]
+    assert "T-PHONE" in _listed_ids(everything.cell_list.value)
+    assert PHONE not in everything.cell_list.value and "&lt;手机号&gt;" in everything.cell_list.value
+
+
+def test_root_cause_view_shows_the_picked_gaps_distinctive_words(classified):
+    df, _ = classified
+    view = RootCauseView(df)
+    ok = df["gap"].astype(str).ne("")
+    expected = distinctive_words(df.loc[ok, "text"].tolist(), df.loc[ok, "gap"].tolist(), top=15)
+    shown = {}
+    for gap in [*view.codes[1:], view.codes[0]]:  # the first is shown on opening: pick it last
+        view.words_gap.value = gap
+        shown[gap] = re.findall(r"<span style='width:100px'>([^<]+)</span>", view.words.value)
+        widths = [int(w) for w in re.findall(r"height:10px;width:(\d+)px", view.words.value)]
+        assert shown[gap] == [w for w, _ in expected[gap]] and len(shown[gap]) == 15
+        assert widths == sorted(widths, reverse=True) and widths[0] == 150
+    assert len({tuple(words) for words in shown.values()}) == len(shown)  # five different lists
+    assert {"赠品", "宣传", "承诺", "活动", "优惠", "广告"} & set(shown["promotion"])
+
+
+def test_root_cause_view_compares_two_months_with_the_right_counts(classified):
+    df, _ = classified
+    view = RootCauseView(df)
+    a, b = view.months[0], view.months[-1]
+    view.period_a.value, view.period_b.value = a, b
+    view.compare_by.value = "gap"
+    month = pd.to_datetime(df["created_at"], format="mixed").dt.strftime("%Y-%m")
+    count_a = df.loc[month.eq(a), "gap"].value_counts()
+    count_b = df.loc[month.eq(b), "gap"].value_counts()
+    assert f"{a}：{count_a.sum()} 条 → {b}：{count_b.sum()} 条" in view.compare.value
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", view.compare.value)
+    rows = [cells[i:i + 7] for i in range(0, len(cells), 7)]
+    tax = view.taxonomy
+    assert {r[0] for r in rows} == {tax.zh(g) for g in view.codes}
+    for name, na, nb, change, _, _, direction in rows:
+        gap = next(g for g in view.codes if tax.zh(g) == name)
+        assert (int(na), int(nb)) == (count_a.get(gap, 0), count_b.get(gap, 0))
+        assert int(change) == int(nb) - int(na)
+        pp = 100 * (count_b.get(gap, 0) / count_b.sum() - count_a.get(gap, 0) / count_a.sum())
+        assert f"{pp:+.1f} 个百分点" in direction
 
 
 # --- labelling ---------------------------------------------------------------------------------------
@@ -252,18 +308,45 @@ def test_two_processes_write_1000_labels_each(tmp_path):
 
 
 # --- the explorer --------------------------------------------------------------------------------------
-def test_explorer_count_label_changes_with_gap_filter(classified, tmp_path):
+def _pareto_bars(svg: str) -> dict[str, int]:
+    """{gap code: bar label} read back from the Pareto SVG."""
+    codes = re.findall(r"font-size='10' fill='#666'>([^<]+)</text>", svg)
+    counts = [int(n) for n in re.findall(r"font-size='11'>(\d+)</text>", svg)]
+    assert len(codes) == len(counts)
+    return dict(zip(codes, counts))
+
+
+def _trend_cells(svg: str) -> dict[tuple[str, str], int]:
+    """{(month, gap name): count} read back from the trend SVG's stacked bars."""
+    return {(m, name): int(n) for m, name, n in re.findall(r"<title>(\S+) ([^:<]+): (\d+)</title>", svg)}
+
+
+def test_explorer_gap_filter_redraws_count_charts_and_table(classified, tmp_path):
     df, model = classified
     ex = Explorer(df, model=model, output_dir=tmp_path)
-    before = ex.count_label.value
-    assert before == f"<b>显示 {len(df)} / {len(df)} 条投诉</b>"
-    ex.gap_filter.value = ("process",)
-    n = int((df["gap"] == "process").sum())
-    assert ex.count_label.value == f"<b>显示 {n} / {len(df)} 条投诉</b>" != before
-    assert ex.pareto_image.value and ex.trend_image.value  # both charts drawn
+    tax = ex.taxonomy
+    month = pd.to_datetime(df["created_at"], format="mixed").dt.strftime("%Y-%m")
+
+    def expected(gaps):
+        sub = df["gap"].isin(gaps)
+        bars = df.loc[sub, "gap"].value_counts().to_dict()
+        trend = {(m, tax.zh(g)): n for (m, g), n in df[sub].groupby([month[sub], df.loc[sub, "gap"]]).size().items()}
+        return bars, trend
+
+    every = [g for g in ex.codes]
+    assert ex.count_label.value == f"<b>显示 {len(df)} / {len(df)} 条投诉</b>"
+    assert (_pareto_bars(ex.pareto_image.value), _trend_cells(ex.trend_image.value)) == expected(every)
+    for gaps in (("process",), ("process", "behavior")):
+        ex.gap_filter.value = gaps
+        n = int(df["gap"].isin(gaps).sum())
+        assert ex.count_label.value == f"<b>显示 {n} / {len(df)} 条投诉</b>"
+        assert (_pareto_bars(ex.pareto_image.value), _trend_cells(ex.trend_image.value)) == expected(gaps)
+        listed = _listed_ids(ex.table.value)
+        assert listed == df.loc[df["gap"].isin(gaps), "complaint_id"].head(PAGE_SIZE).tolist()
     assert set(ex.last_timing) == {"filter_ms", "charts_ms", "table_ms", "total_ms"}
     ex.reset()
-    assert ex.count_label.value == before
+    assert ex.count_label.value == f"<b>显示 {len(df)} / {len(df)} 条投诉</b>"
+    assert (_pareto_bars(ex.pareto_image.value), _trend_cells(ex.trend_image.value)) == expected(every)
 
 
 def test_explorer_table_pages_and_detail(classified, tmp_path):

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, ClusterMixin
-from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted
+from numbers import Integral, Real
+
+from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
+from sklearn.utils import check_random_state, check_scalar
+from sklearn.utils.validation import check_is_fitted, check_non_negative, validate_data
 
 __all__ = ["MultinomialMixture"]
 
@@ -23,7 +25,7 @@ def _logsumexp_rows(L: np.ndarray) -> np.ndarray:
     return np.log(np.exp(L - top).sum(axis=1, keepdims=True)) + top
 
 
-class MultinomialMixture(ClusterMixin, BaseEstimator):
+class MultinomialMixture(ClusterMixin, TransformerMixin, BaseEstimator):
     """Mixture of multinomials over word counts, fitted by EM: one theme per document.
 
     Short complaints are mostly about one thing, which is what this model assumes (LDA spreads
@@ -41,6 +43,10 @@ class MultinomialMixture(ClusterMixin, BaseEstimator):
     temperature, cooling : start temperature and its factor per iteration.
     random_state : seed (deterministic results).
 
+    Fitted: ``log_word_prob_`` (themes × words), ``log_weights_``, ``log_likelihood_`` (mean per
+    document), ``n_iter_`` (EM iterations of the kept run), ``labels_``, ``n_features_in_``.
+    Input: non-negative counts, dense or sparse (CSR is used inside).
+
     >>> mm = MultinomialMixture(3, random_state=0).fit(X)   # X: documents × words, counts
     >>> mm.predict(X), mm.predict_proba(X).shape
     """
@@ -56,15 +62,26 @@ class MultinomialMixture(ClusterMixin, BaseEstimator):
         self.cooling = cooling
         self.random_state = random_state
 
-    def _validate(self, X) -> sp.csr_matrix:
-        if not isinstance(self.n_components, (int, np.integer)) or self.n_components < 1:
-            raise ValueError("n_components must be a positive integer")
-        if self.alpha <= 0 or self.n_init < 1 or self.max_iter < 1 or self.temperature < 1 or not 0 < self.cooling <= 1:
-            raise ValueError("need alpha > 0, n_init ≥ 1, max_iter ≥ 1, temperature ≥ 1 and 0 < cooling ≤ 1")
-        X = sp.csr_matrix(X, dtype=np.float64)
-        if X.nnz and X.data.min() < 0:
-            raise ValueError("MultinomialMixture needs non-negative counts")
-        return X
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True  # documents × words count matrices are sparse
+        tags.input_tags.positive_only = True  # counts: a negative entry is refused
+        return tags
+
+    def _check_params(self) -> None:
+        check_scalar(self.n_components, "n_components", Integral, min_val=1)
+        check_scalar(self.alpha, "alpha", Real, min_val=0, include_boundaries="neither")
+        check_scalar(self.n_init, "n_init", Integral, min_val=1)
+        check_scalar(self.max_iter, "max_iter", Integral, min_val=1)
+        check_scalar(self.tol, "tol", Real, min_val=0)
+        check_scalar(self.temperature, "temperature", Real, min_val=1)
+        check_scalar(self.cooling, "cooling", Real, min_val=0, max_val=1, include_boundaries="right")
+
+    def _counts(self, X, reset: bool) -> sp.csr_matrix:
+        """``X`` as a float CSR matrix of non-negative counts (``reset``: at fit, records ``n_features_in_``)."""
+        X = validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=reset)
+        check_non_negative(X, "MultinomialMixture (word counts)")
+        return sp.csr_matrix(X)
 
     def _log_joint(self, X) -> np.ndarray:
         """log p(theme) + Σ count · log p(word | theme), documents × themes."""
@@ -76,11 +93,13 @@ class MultinomialMixture(ClusterMixin, BaseEstimator):
         weights = R.sum(0) + 1.0
         return np.log(counts) - np.log(counts.sum(1, keepdims=True)), np.log(weights / weights.sum())
 
-    def _run(self, X, rng) -> tuple[float, np.ndarray, np.ndarray]:
-        """One annealed EM run from a random start: (mean log-likelihood, log word probs, log weights)."""
+    def _run(self, X, rng) -> tuple[float, np.ndarray, np.ndarray, int]:
+        """One annealed EM run from a random start: (mean log-likelihood, log word probs, log weights, iterations)."""
         R = rng.dirichlet(np.ones(self.n_components), size=X.shape[0])
         last = -np.inf
+        iterations = 0
         for it in range(self.max_iter):
+            iterations = it + 1
             L = _log_joint(X, *self._m_step(X, R))
             T = max(1.0, self.temperature * self.cooling ** it)
             R = np.exp((L - L.max(axis=1, keepdims=True)) / T)
@@ -91,33 +110,35 @@ class MultinomialMixture(ClusterMixin, BaseEstimator):
                     break
                 last = ll
         params = self._m_step(X, R)
-        return float(_logsumexp_rows(_log_joint(X, *params)).mean()), *params
+        return float(_logsumexp_rows(_log_joint(X, *params)).mean()), *params, iterations
 
     def fit(self, X, y=None) -> "MultinomialMixture":
-        X = self._validate(X)
+        self._check_params()
+        X = self._counts(X, reset=True)
         rng = check_random_state(self.random_state)
         runs = [self._run(X, rng) for _ in range(self.n_init)]
-        self.log_likelihood_, self.log_word_prob_, self.log_weights_ = max(runs, key=lambda run: run[0])
-        self.n_features_in_ = X.shape[1]
-        self.labels_ = self.predict(X)
+        self.log_likelihood_, self.log_word_prob_, self.log_weights_, self.n_iter_ = max(runs, key=lambda run: run[0])
+        self.labels_ = self._log_joint(X).argmax(1)
         return self
 
     def predict_proba(self, X) -> np.ndarray:
         """Posterior theme probabilities per document."""
         check_is_fitted(self, "log_word_prob_")
-        L = self._log_joint(sp.csr_matrix(X, dtype=np.float64))
+        L = self._log_joint(self._counts(X, reset=False))
         return np.exp(L - _logsumexp_rows(L))
 
     def predict(self, X) -> np.ndarray:
+        """The most probable theme of each document."""
         check_is_fitted(self, "log_word_prob_")
-        return self._log_joint(sp.csr_matrix(X, dtype=np.float64)).argmax(1)
+        return self._log_joint(self._counts(X, reset=False)).argmax(1)
 
     def transform(self, X) -> np.ndarray:
+        """Documents as theme probabilities (same as :meth:`predict_proba`)."""
         return self.predict_proba(X)
 
     def score(self, X, y=None) -> float:
         """Mean log-likelihood per document."""
         check_is_fitted(self, "log_word_prob_")
-        return float(_logsumexp_rows(self._log_joint(sp.csr_matrix(X, dtype=np.float64))).mean())
+        return float(_logsumexp_rows(self._log_joint(self._counts(X, reset=False))).mean())
 
 

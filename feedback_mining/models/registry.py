@@ -14,7 +14,7 @@ from pathlib import Path
 from .. import __version__
 from ..data.read import heldout_split
 from ..errors import UserError
-from ..paths import cache_dir, corpus_file
+from ..paths import cache_dir, corpus_file, resource_file
 
 __all__ = ["heldout_split", "default_model", "load_model", "save_model", "sha256_file"]
 
@@ -54,7 +54,7 @@ def default_model(retrain: bool = False, verbose: bool = False):
     from .gap import GapClassifier
 
     corpus = corpus_file("complaints_labeled.csv")
-    tax_path = corpus_file("taxonomy", "gaps.yaml")
+    tax_path = resource_file("taxonomy", "gaps.yaml")
     if not corpus.exists():
         raise UserError(f"{corpus}: the bundled labelled corpus is missing")
     key = hashlib.sha256(f"{__version__}|{_file_hash(corpus)}|{_file_hash(tax_path)}|{_code_hash()}".encode()).hexdigest()[:16]

@@ -1,4 +1,4 @@
-"""The root-cause taxonomy as data (``corpora/taxonomy/gaps.yaml``), loaded and validated.
+"""The root-cause taxonomy as data (``feedback_mining/resources/taxonomy/gaps.yaml``), loaded and validated.
 
 >>> tax = load_taxonomy()
 >>> tax.codes
@@ -20,7 +20,7 @@ import numpy as np
 import yaml
 
 from ..errors import UserError
-from ..paths import corpus_file
+from ..paths import resource_file
 from ..text.batch import JoinedTexts, trie_pattern
 from ..text.normalize import as_normalized, normalize_text
 
@@ -121,7 +121,7 @@ class Taxonomy:
 
 
 def default_taxonomy_path() -> Path:
-    return corpus_file("taxonomy", "gaps.yaml")
+    return resource_file("taxonomy", "gaps.yaml")
 
 
 def _fail(path: object, msg: str) -> None:

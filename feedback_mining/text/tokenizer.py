@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from ..parallel import pool_context
-from ..paths import corpus_file
+from ..paths import resource_file
 from .normalize import normalize_text
 
 __all__ = ["Tokenizer", "segment", "segment_many", "available_backends", "default_user_dict", "default_stopwords"]
@@ -40,11 +40,11 @@ _BACKENDS = ("jieba", "rjieba")
 
 
 def default_user_dict() -> Path:
-    return corpus_file("dict", "domain.txt")
+    return resource_file("dict", "domain.txt")
 
 
 def default_stopwords() -> Path:
-    return corpus_file("stopwords.txt")
+    return resource_file("stopwords.txt")
 
 
 def available_backends() -> list[str]:
@@ -109,7 +109,7 @@ class Tokenizer:
     backend : {"auto", "rjieba", "jieba"}
         "auto" uses rjieba when installed, else jieba. Both load the same user dictionary.
     user_dict : path, "default" or None
-        jieba-format user dictionary (``词 词频 词性``); "default" is ``corpora/dict/domain.txt``.
+        jieba-format user dictionary (``词 词频 词性``); "default" is ``feedback_mining/resources/dict/domain.txt``.
     stopwords : path, "default", iterable of words, or None
         Words to drop (None keeps all words).
     merge_negations : bool
