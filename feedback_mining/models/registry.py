@@ -1,83 +1,74 @@
-"""Model files: save, verify and load; the default model (built on first use, cached); the held-out split.
+"""Model files: the shipped default model, loading saved ones, building the default from the corpus.
 
->>> model = load_model(None)                        # the bundled default
->>> save_model(model, "models/gap.joblib", {"note": "trained on our labels"})
+>>> model = load_model(None)                        # the default model shipped with the package
+>>> model = load_model("models/gap.npz")            # a model saved by `feedback-mining train`
+
+The default model is built from the bundled corpus's training split (``make model`` or
+``python -m feedback_mining.models.registry``) and shipped as arrays in
+``feedback_mining/resources/``, so the first ``classify`` loads it in a fraction of a second
+with no scikit-learn import.
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import sys
-import time
+from functools import lru_cache
 from pathlib import Path
 
-from .. import __version__
-from ..data.read import heldout_split
 from ..errors import UserError
-from ..paths import cache_dir, corpus_file, resource_file
+from ..paths import RESOURCES, corpus_file
+from .gapmodel import GapModel, sha256_file
 
-__all__ = ["heldout_split", "default_model", "load_model", "save_model", "sha256_file"]
-
-
-def sha256_file(path: str | os.PathLike) -> str:
-    """SHA-256 of a file, hex."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+__all__ = ["load_model", "default_model", "default_model_path", "build_default_model", "sha256_file"]
 
 
-def save_model(model, path: str | os.PathLike, metadata: dict | None = None) -> Path:
-    """Save ``model`` (see :meth:`GapClassifier.save`)."""
-    return model.save(path, metadata)
+
+def default_model_path() -> Path:
+    """Where the shipped default model lives (``FEEDBACK_MINING_MODEL`` overrides it)."""
+    return Path(os.environ.get("FEEDBACK_MINING_MODEL") or RESOURCES / "gap-default.npz")
 
 
-def _file_hash(path: Path) -> str:
-    return sha256_file(path)[:16]
+@lru_cache(maxsize=1)
+def _default(path: str, mtime: float) -> GapModel:
+    return GapModel.load(path)
 
 
-def _code_hash() -> str:
-    """Changes when the feature code changes, so a stale cached model is rebuilt."""
-    h = hashlib.sha256()
-    root = Path(__file__).resolve().parent.parent
-    for name in ("models/gap.py", "models/features.py", "text/tokenizer.py", "text/normalize.py", "models/taxonomy.py"):
-        h.update((root / name).read_bytes())
-    return h.hexdigest()[:12]
+def default_model() -> GapModel:
+    """The shipped default model (loaded once per process)."""
+    path = default_model_path()
+    if not path.is_file():
+        raise UserError(f"{path}: the default model is missing; build it with `make model`")
+    return _default(str(path), path.stat().st_mtime)
 
 
-def default_model(retrain: bool = False, verbose: bool = False):
-    """The model trained on the bundled corpus's training split, built on first use and cached."""
+def load_model(path: str | os.PathLike | None = None, taxonomy=None) -> GapModel:
+    """``path`` → a verified saved model; ``None`` → :func:`default_model`."""
+    return GapModel.load(path, taxonomy) if path else default_model()
+
+
+def build_default_model(out: str | os.PathLike | None = None, corpus: str | os.PathLike | None = None, **params) -> GapModel:
+    """Fit :class:`~feedback_mining.models.gap.GapClassifier` on the corpus's training split and save it
+    (default: the shipped model's path), recording the corpus hash and held-out figures."""
     from sklearn.metrics import f1_score
 
     from ..data.read import load_labeled_corpus
     from .gap import GapClassifier
 
-    corpus = corpus_file("complaints_labeled.csv")
-    tax_path = resource_file("taxonomy", "gaps.yaml")
-    if not corpus.exists():
-        raise UserError(f"{corpus}: the bundled labelled corpus is missing")
-    key = hashlib.sha256(f"{__version__}|{_file_hash(corpus)}|{_file_hash(tax_path)}|{_code_hash()}".encode()).hexdigest()[:16]
-    path = cache_dir() / f"gap-model-{key}.joblib"
-    if path.exists() and not retrain:
-        try:
-            return GapClassifier.load(path)
-        except UserError:
-            pass
-    if verbose:
-        print("training the default gap model on the bundled corpus (first use, a few seconds)…", file=sys.stderr)
+    corpus = Path(corpus) if corpus else corpus_file("complaints_labeled.csv")
     df = load_labeled_corpus(corpus)
-    train = df[~df["heldout"]]
-    model = GapClassifier().fit(train["text"], train["gap"])
-    test = df[df["heldout"]]
-    f1 = float(f1_score(test["gap"], model.predict(test["text"]), average="macro")) if len(test) else None
-    model.save(path, {"training_data_sha256": _file_hash(corpus), "training_rows": int(len(train)),
-                      "metrics": {"heldout_macro_f1": f1, "heldout_rows": int(len(test))}, "created": time.time()})
-    return GapClassifier.load(path)
+    train, test = df[~df["heldout"]], df[df["heldout"]]
+    clf = GapClassifier(**params).fit(train["text"], train["gap"])
+    f1 = float(f1_score(test["gap"], clf.predict(test["text"]), average="macro")) if len(test) else None
+    path = Path(out) if out else default_model_path()
+    clf.save(path, {"training_data_sha256": sha256_file(corpus)[:16], "training_rows": int(len(train)),
+                    "params": {k: (list(v) if isinstance(v, tuple) else v) for k, v in clf.get_params().items()
+                               if k != "taxonomy"},
+                    "metrics": {"corpus_heldout_macro_f1": f1, "corpus_heldout_rows": int(len(test))}})
+    _default.cache_clear()
+    return clf.model_
 
 
-def load_model(path: str | os.PathLike | None = None, taxonomy=None):
-    """``path`` → a verified saved model; ``None`` → :func:`default_model`."""
-    from .gap import GapClassifier
-
-    return GapClassifier.load(path, taxonomy) if path else default_model()
+if __name__ == "__main__":  # pragma: no cover - `make model`
+    model = build_default_model(sys.argv[1] if len(sys.argv) > 1 else None)
+    print(f"default model: {len(model.vocabulary_)} n-grams, review threshold {model.review_threshold_:.2f}, "
+          f"corpus held-out macro-F1 {model.metadata_['metrics']['corpus_heldout_macro_f1']:.3f} → {default_model_path()}")

@@ -97,6 +97,14 @@ class Taxonomy:
             cached = _PATTERNS[key] = [re.compile(trie_pattern(g.cues)) for g in self.labels]
         return cached
 
+    def cue_counts(self, texts) -> np.ndarray:
+        """Texts × labels: how many cue phrases of each label each complaint holds (one regex pass per label)."""
+        batch = JoinedTexts(as_normalized(texts))
+        counts = np.zeros((batch.n_rows, len(self.labels)))
+        for j, rx in enumerate(self.cue_patterns()):
+            counts[:, j] = batch.count(rx)
+        return counts
+
     def rules_labels(self, texts) -> list[str]:
         """Zero-training labels: per complaint, the highest-precedence label with a cue in it, else the fallback."""
         batch = JoinedTexts(as_normalized(texts))
