@@ -7,13 +7,14 @@ OUT    ?= out/demo
 CORPUS ?= corpora/complaints_labeled.csv
 SHARED ?= ../shared/corpora
 
-.PHONY: demo test lab bench install install-test browser clean help
+.PHONY: demo test lab bench model install install-test browser clean help
 
 help:
 	@echo "make demo   - classify + themes + charts + deck on the bundled corpus into $(OUT)/"
 	@echo "make test   - install test dependencies and run the whole test suite"
 	@echo "make lab    - JupyterLab on notebooks/"
 	@echo "make bench  - speed/quality benchmarks on ../shared/corpora (prints figures)"
+	@echo "make model  - rebuild the shipped default gap model from corpora/"
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +48,10 @@ test: $(VENV)/.installed-test browser
 
 lab: $(VENV)/.installed-test
 	$(VENV)/bin/jupyter lab notebooks/
+
+# Rebuild the shipped default model (feedback_mining/resources/gap-default.npz) from corpora/.
+model: $(VENV)/.installed
+	$(PY) -m feedback_mining.models.registry
 
 bench: $(VENV)/.installed-test
 	$(PY) benchmarks/bench_segment.py --corpus $(SHARED)/online_shopping_10_cats.csv

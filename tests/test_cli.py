@@ -70,10 +70,10 @@ def test_no_mask_is_explicit_and_logged(complaints_csv, tmp_path):
 def test_train_and_evaluate(tmp_path):
     from feedback_mining.paths import corpus_file
 
-    model = tmp_path / "m.joblib"
+    model = tmp_path / "m.npz"
     r = run_cli("train", str(corpus_file("complaints_labeled.csv")), "-o", str(model))
     assert r.returncode == 0, r.stderr
-    assert model.exists() and (tmp_path / "m.joblib.json").exists() and "held-out macro-F1" in r.stderr
+    assert model.exists() and (tmp_path / "m.npz.json").exists() and "held-out macro-F1" in r.stderr
     r = run_cli("evaluate", str(corpus_file("complaints_labeled.csv")), "--model", str(model))
     assert r.returncode == 0, r.stderr
     assert "macro-F1" in r.stdout and "促销差距" in r.stdout and "confusion matrix" in r.stdout

@@ -175,8 +175,6 @@ def test_installed_wheel_works_outside_the_repository(installed):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="the default model is trained from corpora/complaints_labeled.csv, which is not "
-                                       "in the wheel (reported to the lead: ship the default model as package data)")
 def test_installed_wheel_classifies_with_the_default_model(installed):
     src = installed.workdir / "投诉.csv"
     src.write_text("complaint_id,text\nA1,服務顧問態度很差，說好回電也不回\nA2,销售承诺送三次保养，现在不认账\n", encoding="gb18030")

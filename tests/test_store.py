@@ -6,7 +6,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from multiprocessing import get_context
 
 from feedback_mining.labelling.store import LabelStore

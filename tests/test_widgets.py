@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from feedback_mining.models.registry import load_model
+
 pytest.importorskip("ipywidgets")
 
 from feedback_mining.analysis import categorical_columns, compare_periods, crosstab_theme_gap, distinctive_words, filter_frame
@@ -414,7 +416,6 @@ def test_explorer_theme_filter(classified, tmp_path):
 @pytest.mark.slow
 def test_retrain_saves_a_new_version_and_reports_f1(classified, tmp_path):
     from feedback_mining.data.read import load_labeled_corpus
-    from feedback_mining.models.gap import GapClassifier
 
     df, model = classified
     corpus = load_labeled_corpus()
@@ -429,7 +430,7 @@ def test_retrain_saves_a_new_version_and_reports_f1(classified, tmp_path):
     lab.retrain_button.click()  # the button: retrain, report, switch model
     first = lab.last_retrain
     assert first is not None, lab.retrain_status.value
-    assert first.path == models / "gap-model-v001.joblib" and first.path.exists()
+    assert first.path == models / "gap-model-v001.npz" and first.path.exists()
     assert 0.5 < first.f1_before <= 1 and 0.5 < first.f1_after <= 1
     assert first.labels_used == 3 and first.labels_excluded == 1
     assert first.heldout_rows == int(corpus["heldout"].sum())
@@ -440,8 +441,8 @@ def test_retrain_saves_a_new_version_and_reports_f1(classified, tmp_path):
     assert meta["metrics"]["heldout_macro_f1_before"] == pytest.approx(first.f1_before)
     lab.press("1")
     assert store.history().iloc[-1]["model_version"] == "v001"  # later labels name the new model
-    second = retrain_model(store, models, model=GapClassifier.load(first.path))
-    assert second.path.name == "gap-model-v002.joblib" and first.path.exists()  # the old one is kept
+    second = retrain_model(store, models, model=load_model(first.path))
+    assert second.path.name == "gap-model-v002.npz" and first.path.exists()  # the old one is kept
     assert second.f1_before == pytest.approx(first.f1_after)
 
 

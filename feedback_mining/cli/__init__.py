@@ -34,9 +34,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--stopwords", action="store_true", help="drop the project's stopwords")
     p.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
 
-    p = sub.add_parser("train", help="train a gap classifier on labelled complaints")
-    p.add_argument("labeled", help="labelled complaints file")
-    p.add_argument("-o", "--output", required=True, help="model file to write (.joblib; a .json sidecar is written beside it)")
+    p = sub.add_parser("train", help="train a gap classifier: the bundled corpus plus your labels (--add), or a labelled file of your own")
+    p.add_argument("labeled", nargs="?", help="a labelled complaints file to train on instead of the bundled corpus (optional)")
+    p.add_argument("--add", action="append", default=[], metavar="FILE",
+                   help="your labelled complaints (text + gap columns), added to the training data and weighted so a few hundred move the model to your domain; repeatable")
+    p.add_argument("--weight", default="auto", help="weight of one --add label against one corpus complaint (default: auto)")
+    p.add_argument("-o", "--output", required=True, help="model file to write (.npz; a .json sidecar is written beside it)")
     p.add_argument("--text-column", default=None)
     p.add_argument("--label-column", default="gap")
     p.add_argument("--method", default="model", choices=["model", "rules"])

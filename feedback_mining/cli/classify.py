@@ -26,39 +26,67 @@ def cmd_segment(args) -> int:
     return 0
 
 
-def _labeled(args):
+def _labeled(args, path=None):
+    """A labelled file: the rows with a text and a label, and the text column (one-line errors otherwise)."""
     from ..data.read import load_complaints
+    from ..models.taxonomy import load_taxonomy
 
-    df = load_complaints(args.labeled, args.text_column, args.sheet)
+    path = path or args.labeled
+    df = load_complaints(path, args.text_column, args.sheet)
     if args.label_column not in df.columns:
-        raise UserError(f"{args.labeled}: no label column {args.label_column!r}; columns: {', '.join(map(str, df.columns))}")
+        raise UserError(f"{path}: no label column {args.label_column!r}; columns: {', '.join(map(str, df.columns))}")
     col = df.attrs["text_column"]
-    df = df[~df["empty_text"] & df[args.label_column].astype(str).str.strip().ne("")]
+    df = df[~df["empty_text"] & df[args.label_column].astype(str).str.strip().ne("")].copy()
+    df[args.label_column] = df[args.label_column].astype(str).str.strip()
+    if df.empty:
+        raise UserError(f"{path}: no labelled complaints (every row lacks a text or a {args.label_column!r} value)")
+    codes = load_taxonomy().codes
+    bad = sorted(set(df[args.label_column]) - set(codes))
+    if bad:
+        raise UserError(f"{path}: labels not in the taxonomy: {', '.join(map(repr, bad[:10]))} (known: {', '.join(codes)})")
     return df, col
 
 
 def cmd_train(args) -> int:
     from sklearn.metrics import f1_score
 
-    from ..data.read import heldout_split
-    from ..models.gap import GapClassifier
+    from ..data.read import heldout_split, load_labeled_corpus
+    from ..models.adapt import train_with_labels
     from ..models.registry import sha256_file
-    from ..models.taxonomy import load_taxonomy
 
-    df, col = _labeled(args)
-    tax = load_taxonomy()
-    bad = sorted(set(df[args.label_column]) - set(tax.codes))
-    if bad:
-        raise UserError(f"{args.labeled}: labels not in the taxonomy: {', '.join(bad[:10])} (known: {', '.join(tax.codes)})")
-    held = heldout_split(df["complaint_id"])
-    train, test = df[~held], df[held]
+    if not args.labeled and not args.add:
+        raise UserError("nothing to train on: give your labelled file with --add FILE (added to the bundled corpus) "
+                        "or a labelled file of your own as the first argument")
+    try:
+        weight = args.weight if args.weight == "auto" else float(args.weight)
+    except ValueError:
+        raise UserError(f"--weight must be 'auto' or a number, not {args.weight!r}") from None
+    added = [_labeled(args, path) for path in args.add]
+    user_texts = [t for df, col in added for t in df[col].tolist()]
+    user_gaps = [g for df, _ in added for g in df[args.label_column].tolist()]
+    if args.labeled:
+        base, col = _labeled(args)
+        held = heldout_split(base["complaint_id"])
+        train, test, source = base[~held], base[held], str(args.labeled)
+        if train[args.label_column].nunique() + len(set(user_gaps)) < 2:
+            raise UserError(f"{args.labeled}: need at least two different labels to train")
+    else:
+        corpus = load_labeled_corpus()
+        train, test, col, source = corpus[~corpus["heldout"]], corpus[corpus["heldout"]], "text", "bundled corpus"
+    label = args.label_column if args.labeled else "gap"
     t0 = time.perf_counter()
-    model = GapClassifier(method=args.method).fit(train[col], train[args.label_column])
-    f1 = float(f1_score(test[args.label_column], model.predict(test[col]), average="macro")) if len(test) else None
-    model.save(args.output, {"training_data_sha256": sha256_file(args.labeled)[:16], "training_rows": int(len(train)),
-                             "metrics": {"heldout_macro_f1": f1, "heldout_rows": int(len(test))}})
-    print(f"train: {len(train)} training rows, {len(test)} held-out rows, held-out macro-F1 "
-          f"{f1:.3f}, review threshold {model.review_threshold_:.2f}, {time.perf_counter() - t0:.1f} s → {args.output}", file=sys.stderr)
+    clf = train_with_labels(user_texts, user_gaps, base=(train[col].tolist(), train[label].tolist()), weight=weight)
+    f1 = float(f1_score(test[label], clf.predict(test[col]), average="macro")) if len(test) else None
+    meta = {"training_data": source, "training_rows": int(len(train)), "added_labels": len(user_texts),
+            "added_files": [str(p) for p in args.add], "added_weight": clf.user_weight_,
+            "metrics": {"heldout_macro_f1": f1, "heldout_rows": int(len(test))}}
+    if args.labeled:
+        meta["training_data_sha256"] = sha256_file(args.labeled)[:16]
+    clf.save(args.output, meta)
+    f1_text = f"{f1:.3f}" if f1 is not None else "—"
+    print(f"train: {len(train)} rows of the {source} + {len(user_texts)} of your labels (weight {clf.user_weight_:.1f}); "
+          f"held-out macro-F1 {f1_text} on {len(test)} rows; review threshold {clf.review_threshold_:.2f}; "
+          f"{time.perf_counter() - t0:.0f} s → {args.output}", file=sys.stderr)
     return 0
 
 

@@ -40,7 +40,7 @@ def run_demo(out: str | Path = "out/demo", input_path: str | None = None) -> int
     df = load_complaints(path)
     col = df.attrs["text_column"]
     print(f"demo: loaded {len(df)} complaints from {path}", file=sys.stderr)
-    model = default_model(verbose=True)
+    model = default_model()
     keep = [c for c in df.columns if c not in ("gap", "escalation", "customer_demand")] if not input_path else list(df.columns)
     classified = classify_frame(df[keep], model, col)
     if "gap" in df.columns and not input_path:

@@ -181,13 +181,13 @@ class RetrainResult:
 
 
 def next_model_path(models_dir: str | os.PathLike) -> tuple[Path, int]:
-    """Reserve the next ``gap-model-vNNN.joblib`` in ``models_dir`` (older versions are kept)."""
+    """Reserve the next ``gap-model-vNNN.npz`` in ``models_dir`` (older versions are kept)."""
     models_dir = Path(models_dir)
     models_dir.mkdir(parents=True, exist_ok=True)
-    pattern = re.compile(r"gap-model-v(\d+)\.joblib$")
+    pattern = re.compile(r"gap-model-v(\d+)\.npz$")
     version = max((int(m.group(1)) for p in models_dir.iterdir() if (m := pattern.match(p.name))), default=0) + 1
     while True:
-        path = models_dir / f"gap-model-v{version:03d}.joblib"
+        path = models_dir / f"gap-model-v{version:03d}.npz"
         try:
             with open(path, "x"):
                 return path, version
@@ -206,7 +206,7 @@ def retrain_model(store: LabelStore | str | os.PathLike, models_dir: str | os.Pa
     Macro-F1 is measured on the corpus's held-out split (never trained on) for ``model`` (the
     current one; None = bundled default) and the new model. A stored label replaces the corpus
     label of the same text; labels of held-out texts are not used. The model is saved with
-    ``model.save`` as the next ``gap-model-vNNN.joblib`` in ``models_dir``.
+    ``model.save`` as the next ``gap-model-vNNN.npz`` in ``models_dir``.
     """
     from sklearn.metrics import f1_score
 

@@ -168,9 +168,9 @@ class Labeller(View):
     def retrain(self) -> RetrainResult:
         """Retrain on corpus + stored labels, switch to the new model and re-rank the queue."""
         result = retrain_model(self.store, self.models_dir, model=self.model, corpus_path=self.corpus_path)
-        from ..models.gap import GapClassifier
+        from ..models.registry import load_model
 
-        self.model = GapClassifier.load(result.path)
+        self.model = load_model(result.path)
         self.session.model_version = model_version(self.model)
         self.session.rerank(self.model)
         self.last_retrain = result
