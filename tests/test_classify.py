@@ -190,3 +190,20 @@ def test_classify_frame_columns_order_and_empty_rows(model):
     assert out.loc[1, "gap"] == "" and bool(out.loc[1, "needs_review"]) is True
     assert out.loc[0, "gap"] == "promotion" and out.loc[0, "gap_zh"] == "促销差距"
     assert out.loc[2, "escalation_risk"] == "high"
+
+
+def test_shipped_default_model_matches_the_corpus_and_taxonomy(model):
+    """The shipped model was built from today's corpus (else: `make model`) and loads without scikit-learn."""
+    import subprocess
+    import sys
+
+    from feedback_mining.models.registry import sha256_file
+    from feedback_mining.paths import corpus_file
+
+    meta = model.metadata_
+    assert meta["training_data_sha256"] == sha256_file(corpus_file("complaints_labeled.csv"))[:16], "run `make model`"
+    code = ("import sys; from feedback_mining.models.registry import default_model; "
+            "m = default_model(); m.predict(['退款太慢']); "
+            "print(sorted(k for k in sys.modules if k.split('.')[0] in ('sklearn', 'scipy', 'matplotlib')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]", out
