@@ -1,0 +1,69 @@
+"""Customer demand and escalation risk quality (prints figures; asserts nothing).
+
+Two held-out sets, neither used to tune the cue lists:
+- the bundled corpus's held-out split (``heldout_split``: hash of complaint_id, ≈ 20 %),
+  columns ``customer_demand`` and ``escalation``;
+- ``benchmarks/data/report_signals.csv``: complaints the team wrote for these two signals before
+  tuning (ways of asking, declined demands, hypothetical / withdrawn / advised / past threats).
+
+Demand: micro-F1 over the eight codes (``other`` included: it must appear only when nothing is
+asked), per-demand precision/recall/F1. Escalation: precision and recall of ``high``.
+The corpus's training split is printed too, for contrast (the cues were tuned there).
+
+    python benchmarks/bench_report_signals.py
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import f1_score, precision_recall_fscore_support, precision_score, recall_score
+from sklearn.preprocessing import MultiLabelBinarizer
+
+from feedback_mining.data.read import load_labeled_corpus
+from feedback_mining.models.escalation import DEMANDS, annotate
+
+WRITTEN = Path(__file__).parent / "data" / "report_signals.csv"
+
+
+def score(name: str, texts: list[str], demand: list[str], escalation: list[str], detail: bool = True) -> dict[str, float]:
+    """Print and return demand micro-F1 and escalation-high precision/recall for one labelled set."""
+    out = annotate(texts)
+    truth = [set(s.split("|")) for s in demand]
+    pred = [set(s.split("|")) if s else {"other"} for s in out["customer_demand"]]
+    mlb = MultiLabelBinarizer(classes=list(DEMANDS)).fit([])
+    y, p = mlb.transform(truth), mlb.transform(pred)
+    micro = f1_score(y, p, average="micro", zero_division=0)
+    asked = np.array([t != {"other"} for t in truth])
+    missed = np.array([q == {"other"} for q in pred]) & asked
+    hy, hp = np.asarray(escalation) == "high", out["escalation_risk"].to_numpy() == "high"
+    res = {"demand_micro_f1": micro, "high_precision": precision_score(hy, hp, zero_division=0),
+           "high_recall": recall_score(hy, hp, zero_division=0)}
+    print(f"\n{name}: {len(texts)} complaints")
+    print(f"  demand micro-F1 {micro:.3f}  (asked something but got 'other': {missed.sum()} of {asked.sum()})")
+    if detail:
+        pr, rc, f1, n = precision_recall_fscore_support(y, p, zero_division=0)
+        for code, a, b, c, k in zip(mlb.classes_, pr, rc, f1, n):
+            print(f"    {code:<13} P {a:.2f}  R {b:.2f}  F1 {c:.2f}  ({k})")
+    print(f"  escalation high: precision {res['high_precision']:.3f}  recall {res['high_recall']:.3f}  "
+          f"({hy.sum()} high of {len(hy)}; predicted {hp.sum()})")
+    return res
+
+
+def main() -> None:
+    df = load_labeled_corpus()
+    for part, rows in (("corpus held-out split", df[df["heldout"]]), ("corpus training split (cues tuned here)", df[~df["heldout"]])):
+        score(part, rows["text"].tolist(), rows["customer_demand"].tolist(), rows["escalation"].tolist(), detail=part.startswith("corpus held"))
+    written = pd.read_csv(WRITTEN, dtype=str, keep_default_na=False)
+    score("written sentences (benchmarks/data/report_signals.csv)", written["text"].tolist(),
+          written["customer_demand"].tolist(), written["escalation"].tolist())
+    out = annotate(written["text"].tolist())
+    for kind, grp in written.groupby("kind"):
+        ok_d = sum(set(a.split("|")) == set((b or "other").split("|")) for a, b in zip(grp["customer_demand"], out.loc[grp.index, "customer_demand"]))
+        ok_e = int((grp["escalation"].to_numpy() == out.loc[grp.index, "escalation_risk"].to_numpy()).sum())
+        print(f"    kind {kind:<10} demand exact {ok_d}/{len(grp)}   escalation level exact {ok_e}/{len(grp)}")
+
+
+if __name__ == "__main__":
+    main()
