@@ -2,10 +2,20 @@
 
 >>> escalation_risk("再不处理我就去12315投诉，还要发抖音曝光你们")
 ('high', ['12315', '发抖音', '曝光'])
->>> escalation_risk("不想曝光，只想解决问题")[0]
-'watch'
->>> customer_demands("要求退款并道歉")
-['refund', 'apology']
+>>> escalation_risk("本来打算去消协，后来商家处理了就算了")
+('watch', ['消协（已作罢）'])
+>>> customer_demands("请尽快安排师傅上门，再给个说法")
+['repair', 'explanation']
+>>> customer_demands("赔偿就不必了，道个歉就行")
+['apology']
+
+Risk reads intent: a mention that is negated (「不想曝光」), hypothetical (「本来打算去消协」
+「换了别人早就曝光了」), withdrawn (「…后来算了」), only advised by others (「有人劝我起诉，暂时不
+考虑」) or about the past elsewhere (「上次在别的店闹到媒体」) makes a complaint ``watch``; a
+present threat or act stays ``high``. The evidence keeps the reason in brackets (``消协（设想）``).
+Demands read how people ask (「安排师傅上门」 is repair, 「给个说法」 explanation, 「换一台」
+replacement), skip what is declined (「不要赔偿」「道歉就算了」) or only told as past or promised
+(「退款已经到账」「客服说会有人上门」), and are ``other`` only when nothing is asked.
 """
 from __future__ import annotations
 
@@ -20,6 +30,7 @@ from ..text.normalize import as_normalized
 __all__ = [
     "ESCALATION_LEVELS",
     "DEMANDS",
+    "INTENT_LABELS",
     "escalation_risk",
     "customer_demands",
     "annotate",
@@ -27,16 +38,17 @@ __all__ = [
 
 ESCALATION_LEVELS = ("none", "watch", "high")
 
-_STAFF_WORDS = "员工|人员|服务员|骑手|师傅|顾问|客服|快递员|保安|导游|前台|经理|销售|管家|技师|小哥|司机|工作人员|柜员|业务员"
+_STAFF_WORDS = ("员工|人员|服务员|骑手|师傅|顾问|客服|快递员|保安|导游|前台|经理|销售|管家|技师|小哥|司机|工作人员|柜员|业务员"
+                "|营业员|专员|领班|店员|配送员|收银员|保洁|电工|评估师|催收员|主播|接线员|地接")
 
-# (category, pattern). A match that is not negated makes the complaint "high".
+# (category, pattern). A present, un-negated match makes the complaint "high".
 _HIGH = [
-    ("media", r"曝光|公开\S{0,4}经过|(找|联系|请|叫|告诉|爆料给?|打给)\S{0,4}(媒体|记者|电视台|报社|新闻)|(媒体|记者|电视台)\S{0,2}(来|曝光|报道|采访)|上(新闻|电视)|315晚会|3\.15晚会"),
-    ("regulator", r"(12315|12345|12301|12328|12321|12378|12363)(?<![\dA-Za-z·]\d{5})(?!\d)|10010投诉|消委会|消委|市场监(督)?管|消协|消费者协会|消保委|工商(?!银行)(局|部门|所)?|银保监|金融监管|银监|证监会|金管会|金融消费者权益|人民银行|工信部|通信管理局|住建(局|委|部门)|房管局|旅游局|文旅局|监管部门|有关部门|信访"),
-    ("legal", r"律师|起诉|诉讼|打官司|法院|仲裁|法律途径|走法律|诉诸法律|法律程序|律师函|(要|去|已经|会|马上|我)报警|报了警|110(?<![\d.]110)(?![\dkKvV])"),
-    ("social", r"(发|挂|晒|曝|贴|放|传|写)(到|在|上)?\S{0,2}(微博|抖音|小红书|朋友圈|网上|知乎|头条|黑猫|网络|贴吧|论坛|快手|B站)|(微博|抖音|小红书|朋友圈|知乎|黑猫投诉|快手)\S{0,3}(曝光|发帖|说说|评评理|让大家)|网上发帖|发帖|黑猫投诉|避雷帖|发全网|全网曝|让(大家|网友|全网)(看看|评评|知道)|(网上|小红书|抖音|微博|朋友圈|facebook|Facebook|全网)\S{0,3}发了|视频\S{0,4}发出来|拍了?\S{0,2}抖音"),
-    ("collective", r"集体维权|集体投诉|联名|一起维权|一起投诉|拉横幅|业主(们)?(一起|联合|集体)|维权群|组织(大家|业主|车主)|联合\S{0,10}(投诉|维权)|一起(去)?\S{0,8}维权|(车主|业主|买家|会员)(群|们)\S{0,10}(维权|投诉)"),
-    ("safety", r"自燃|刹车失灵|刹不住|安全隐患|漏电|触电|带电|麻手|(燃气|煤气|天然气)(泄(漏|露)|味)|食物中毒|中毒|差点(出(事|车祸)|撞|追尾)|出了?车祸|起火(?<!没起火)|着火(?<!没着火)|冒烟(?<!嗓子冒烟)|失控|断轴|爆胎|坠落|砸到|砸伤|住院|进了?医院|医院|送医|急诊|挂水|烫伤|烫红|摔伤|安全气囊|高速\S{0,4}熄火|被困|困在电梯|上吐下泻|呕吐|甲醛超标|出(了)?事谁负责|拿\S{0,6}命"),
+    ("media", r"曝光|公开\S{0,4}经过|(找|联系|联络|请|叫|告诉|爆料给?|打给|报给|@了?)\S{0,4}(媒体|记者|电视台|报社|新闻)|(媒体|记者|电视台)\S{0,2}(来|曝光|报道|采访)|上(新闻|电视)|315晚会|3\.15晚会"),
+    ("regulator", r"(12315|12345|12301|12328|12321|12378|12363)(?<![\dA-Za-z·]\d{5})(?!\d)|10010投诉|消委会|消委|消费者委员会|市场监(督)?管|消协|消费者协会|消保委|工商(?!银行)(局|部门|所)?|银保监|金融监管|银监|证监会|金管会|金融消费者权益|人民银行|工信部|通信管理局|住建(局|委|部门)|房管局|旅游局|文旅局|民航局|监管部门|有关部门|信访"),
+    ("legal", r"律师|起诉|诉讼|打官司|法院|仲裁|法律途径|走法律|诉诸法律|法律程序|律师函|(要|去|已经|会|马上|我)报警|报了警|(已经|去|要|我|已|派出所|公安局?)报(了)?案|110(?<![\d.]110)(?![\dkKvV])"),
+    ("social", r"(发|挂|晒|曝|贴|放|传|写)(到|在|上)?\S{0,2}(微博|抖音|小红书|朋友圈|网上|知乎|头条|黑猫|网络|贴吧|论坛|快手|B站|Threads)|(微博|抖音|小红书|朋友圈|知乎|黑猫投诉|快手)\S{0,3}(曝光|发帖|说说|评评理|让大家)|(微博|抖音|小红书|网上)\S{0,3}@|网上发帖|发帖|黑猫投诉|避雷(帖|视频)|发全网|全网曝|让(大家|网友|全网)(看看|评评|知道)|(网上|小红书|抖音|微博|朋友圈|facebook|Facebook|全网)\S{0,3}发了|视频\S{0,4}发出来|视频已发|拍了?\S{0,2}抖音|(大家|帮忙)转发|发文(?!字)|大家(看看|评评理)|(微博|抖音|小红书|网上)\S{0,3}发\S{0,2}(视频|帖|文|一篇)|@\S{0,10}(官方|客服)"),
+    ("collective", r"集体维权|集体投诉|联名|一起维权|一起投诉|拉横幅|业主(们)?(一起|联合|集体)|维权群|组织(大家|业主|车主)|联合\S{0,10}(投诉|维权)|一起(去)?\S{0,8}维权|(车主|业主|买家|会员)(群|们)\S{0,10}(维权|投诉)|集体(去|找)"),
+    ("safety", r"自燃|刹车失灵|刹不住|刹车\S{0,6}(发软|踩不动|没反应)|安全隐患|隐患(极大|很大)|(多|太|很|非常|极其|十分|特别)危险|漏电|触电|带电|麻手|冒火花|(燃气|煤气|天然气)(泄(漏|露)|味)|食物中毒|中毒|差点(出(大)?(事|车祸)|撞|追尾|被)|一条命|困了\S{0,3}(半|一|两|几|十)|出了?车祸|起火(?<!没起火)|着火(?<!没着火)|冒烟(?<!嗓子冒烟)|失控|断轴|爆胎|坠落|砸到|砸伤|住院|进了?医院|医院|送医|急诊|挂水|烫伤|烫红|烫(得|出)\S{0,6}泡|摔伤|安全气囊|高速\S{0,4}熄火|被困|困在电梯|上吐下泻|呕吐|甲醛超标|出(了)?事谁负责|拿\S{0,6}命|(要|出)人命|电死"),
 ]
 # Matches that make a complaint "watch": repeated contact, long non-response, vague threats.
 _WATCH = [
@@ -49,16 +61,40 @@ _CONTRAST_AFTER = re.compile(r"但|可是|可|现在|只能|只好|逼得|逼我
 _ANCHORS = {
     "media": "曝光|公开|媒体|记者|电视台|上电视|报社|新闻|晚会",
     "regulator": "123|10010|消委|市场监|消协|消费者协会|消保委|工商|银保监|金融监管|银监|证监会|金管会|金融消费者|人民银行|工信部"
-                 "|通信管理局|住建|房管局|旅游局|文旅局|监管部门|有关部门|信访",
-    "legal": "律师|起诉|诉讼|官司|法院|仲裁|法律|报警|报了警|110",
-    "social": "微博|抖音|小红书|朋友圈|网上|知乎|头条|黑猫|网络|贴吧|论坛|快手|B站|发帖|全网|让大家|让网友|acebook|发出来",
+                 "|通信管理局|住建|房管局|旅游局|文旅局|民航局|监管部门|有关部门|信访",
+    "legal": "律师|起诉|诉讼|官司|法院|仲裁|法律|报警|报了|报案|110",
+    "social": "微博|抖音|小红书|朋友圈|网上|知乎|头条|黑猫|网络|贴吧|论坛|快手|B站|Threads|发帖|全网|让大家|让网友|acebook|发出来"
+              "|视频已发|避雷|转发|发文|大家|@",
     "collective": "集体|联名|维权|投诉|横幅|业主|组织|联合",
-    "safety": "自燃|刹车失灵|刹不住|安全隐患|漏电|触电|带电|麻手|燃气|煤气|天然气|中毒|差点|车祸|起火|着火|冒烟|失控|断轴|爆胎|坠落"
-              "|砸到|砸伤|住院|医院|送医|急诊|挂水|烫伤|烫红|摔伤|安全气囊|熄火|被困|困在电梯|上吐下泻|呕吐|甲醛超标|谁负责|命",
+    "safety": "自燃|刹车|刹不住|安全隐患|漏电|触电|带电|麻手|冒火花|燃气|煤气|天然气|中毒|差点|车祸|起火|着火|冒烟|失控|断轴|爆胎|坠落"
+              "|砸到|砸伤|住院|医院|送医|急诊|挂水|烫|摔伤|安全气囊|熄火|被困|困在电梯|上吐下泻|呕吐|甲醛超标|谁负责|命|电死|隐患|危险|困了",
 }
 _HIGH_RE = [(cat, re.compile(p)) for cat, p in _HIGH]
 _WATCH_RE = [(cat, re.compile(p)) for cat, p in _WATCH]
 _NOT_SAFETY = re.compile(r"(没有|不存在|无)\S{0,2}安全隐患")
+
+# --- intent: is a media/regulator/legal/social/collective mention a present threat? ------------
+#: Reasons a mention is not a present threat, as they appear in the evidence (「消协（设想）」).
+INTENT_LABELS = {"negated": "否定", "hypothetical": "设想", "withdrawn": "已作罢", "advised": "他人建议", "past": "过去/别处"}
+_SENTENCE_END = re.compile(r"[。!?;…\n]")
+#: Before the mention, in its sentence: a counterfactual or unrealised plan, someone else's advice,
+#: or the past somewhere else (each group names the reason).
+_INTENT_BEFORE = re.compile(
+    r"(?P<hypothetical>可能|也许|或许|本来|原本|本想|原想|原打算|差点|差一点|险些|要是放在|放在以前|要不是|如果是别人|要是别人|换(了|作|成|做)?(别人|别的人|其他人|谁)"
+    r"|考虑过|想过|念头|犹豫)"
+    r"|(?P<advised>(有人|朋友|同事|家人|家里人|老公|老婆|爱人|媳妇|网友|亲戚|邻居|大家|旁人|别人|同学|律师朋友|身边的人)(都|也|一直|还)?"
+    r"(劝|建议|说|让|叫|提醒|出主意|怂恿))"
+    r"|(?P<past>(上次|上回|以前|之前|去年|前年|那次|曾经|当年|早年)\S{0,10}(别的|别家|另一家|另外一家|其他|老家|外地|上一家|原来的)"
+    r"|(在|去|跟|和)(别的|别家|另一家|另外一家|其他)\S{0,6}(店|家|平台|商家|品牌|银行|酒店|公司|4S店|物业|小区))")
+#: Between that marker and the mention: the plan is back on (「本来不想闹大，但你们逼我的，明天就找媒体」).
+_TAKEN_BACK = re.compile(r"但(是)?(现在|这次|今天|你们|我)|可是(现在|这次)|现在(只能|必须|决定|就|我就)|改主意|忍无可忍|逼(得|我)|不得不|只好|只能"
+                         r"|(我|我们)已经|马上|立刻|明天就|今天就|这就|现在就")
+#: After the mention, in its sentence: it was dropped (「…后来商家处理了就算了」「…被我拦下了」).
+_WITHDRAWN_AFTER = re.compile(r"算了|打消|(最后|后来|还是|终究)\S{0,3}没|被我?(拦|劝)(下|住)|暂(时)?(不|没)(考虑|打算|去|想)|放弃|撤(回|销)了?"
+                              r"|不了了之|没必要|不想(告|去|找|闹|搞)|再给你们一次机会|先(跟你们)?沟通|先看看|不希望走到")
+#: Before the mention: something already done or about to be (「我已经…」「明天就…」) keeps it present.
+_PRESENT = re.compile(r"已经|已|马上|立刻|明天|今天|现在就|这就|正在")
+_INTENT_CATEGORIES = frozenset({"media", "regulator", "legal", "social", "collective"})
 
 
 def _negated(text: str, start: int, lo: int = 0, hi: int | None = None) -> bool:
@@ -74,6 +110,34 @@ def _negated(text: str, start: int, lo: int = 0, hi: int | None = None) -> bool:
     return True
 
 
+def _sentence(text: str, start: int, end: int, lo: int, hi: int) -> tuple[int, int]:
+    """Offsets of the sentence around ``text[start:end]``, within the complaint ``[lo, hi)``."""
+    before = [m.end() for m in _SENTENCE_END.finditer(text, lo, start)]
+    after = _SENTENCE_END.search(text, end, hi)
+    return (before[-1] if before else lo), (after.start() if after else hi)
+
+
+def _not_present(text: str, start: int, end: int, lo: int, hi: int) -> str | None:
+    """Why the mention ``text[start:end]`` is no present threat (a key of :data:`INTENT_LABELS`), or None."""
+    if _negated(text, start, lo, hi):
+        return "negated"
+    s0, s1 = _sentence(text, start, end, lo, hi)
+    marker = None
+    for m in _INTENT_BEFORE.finditer(text, s0, start):
+        marker = m
+    if marker is not None and not _TAKEN_BACK.search(text, marker.end(), start):
+        return marker.lastgroup
+    if not _PRESENT.search(text, s0, start) and _WITHDRAWN_AFTER.search(text, end, s1):
+        return "withdrawn"
+    # The mention heads a clause that is itself a marker (「起诉的念头有过」「律师朋友说可以告」).
+    tail = text[end:min(s1, end + 8)]
+    if re.match(r"的?(念头|想法|打算)", tail):
+        return "hypothetical"
+    if re.match(r"(的)?朋友(说|建议|劝)", tail):
+        return "advised"
+    return None
+
+
 def _matches(texts: JoinedTexts, rx: re.Pattern, candidates: dict | None, key: str):
     """Matches of ``rx``: only in the rows :data:`_GATE` passed for ``key``, or (no candidates) over the batch."""
     return texts.finditer(rx) if candidates is None else texts.finditer_rows(rx, candidates[key])
@@ -87,10 +151,16 @@ def _risks(texts: JoinedTexts, candidates: dict | None = None) -> tuple[list[str
     watch: dict[int, list[str]] = {}
     for cat, rx in _HIGH_RE:
         for row, m in _matches(texts, rx, candidates, cat):
-            lo, at = starts[row], m.start()
-            if cat == "safety" and _NOT_SAFETY.search(text[max(lo, at - 4):m.end()]):
+            lo, hi, at = starts[row], ends[row], m.start()
+            if cat == "safety":
+                if not _NOT_SAFETY.search(text[max(lo, at - 4):m.end()]):
+                    (watch if _negated(text, at, lo, hi) else high).setdefault(row, []).append(m.group(0))
                 continue
-            (watch if _negated(text, at, lo, ends[row]) else high).setdefault(row, []).append(m.group(0))
+            why = _not_present(text, at, m.end(), lo, hi) if cat in _INTENT_CATEGORIES else None
+            if why is None:
+                high.setdefault(row, []).append(m.group(0))
+            else:
+                watch.setdefault(row, []).append(f"{m.group(0)}（{INTENT_LABELS[why]}）")
     for cat, rx in _WATCH_RE:
         for row, m in _matches(texts, rx, candidates, cat):
             if row not in high:
@@ -111,6 +181,7 @@ def escalation_risk(text: object) -> tuple[str, list[str]]:
     return levels[0], reasons[0]
 
 
+# --- customer demands -------------------------------------------------------------------------
 DEMANDS = {
     "refund": ("退款", "refund"),
     "repair": ("维修", "repair"),
@@ -118,21 +189,73 @@ DEMANDS = {
     "compensation": ("赔偿", "compensation"),
     "apology": ("道歉", "apology"),
     "explanation": ("解释/说法", "explanation"),
-    "staff_action": ("投诉处理人员", "staff action"),
-    "other": ("其他", "other"),
+    "staff_action": ("处理责任人", "staff action"),
+    "other": ("未提诉求", "other"),
 }
 _STAFF = rf"({_STAFF_WORDS})"
+_WHO = r"(这个人|那个人|此人|这种人|该员工|这位|那位|这名|那名|这个|那个|他|她)"
+_MONEY = r"(钱|款|费|块|元|押金|定金|订金|差价|年费|月费|房费|运费)"
 _DEMAND_RE = {
-    "refund": re.compile(r"退款|退钱|退费|退货|退还|返还|全额退|退回|退押金|退订|把钱退|钱退|退我|退给我|退差价|退一部分|不退"),
-    "repair": re.compile(r"维修|修好|修理|检修|修一下|返修|上门修|抢修|修复|来修|给修|修了|处理好故障|重新安装|重新装"),
-    "replacement": re.compile(r"换货|换车|换一台|换一辆|换新|换个新|换一个新|调换|换房|换一部|换一件|重新发|补发|重发|换一份|重做"),
-    "compensation": re.compile(r"赔偿|补偿|赔钱|赔付|索赔|赔我|违约金|三倍|十倍|假一赔|退一赔|损失|精神损失|误工费"),
-    "apology": re.compile(r"道歉|赔礼|致歉|认错|说声对不起|说对不起"),
-    "explanation": re.compile(r"说法|解释|交代|说清楚|讲清楚|给个答复|书面答复|答复|回应|给个理由|合理的理由"),
-    "staff_action": re.compile(rf"(处理|处分|开除|辞退|处罚|追责|严肃处理|批评|教育|投诉)(一下)?(这个|那个|该|这位|那位|这名|你们的?)?\S{{0,3}}{_STAFF}|{_STAFF}\S{{0,4}}(开除|辞退|处分|处罚|追责|严肃处理)|换(个|一个|位)?\S{{0,2}}{_STAFF}"),
+    "refund": re.compile(r"退款|退钱|退费|退货|退还|返还|全额退|退回|退押金|退定金|退订金|退订|把钱退|钱退|退我|退给我|退差价|退一部分|退一赔|(不|没|没有)(给|予)?退(?![房出休群])|(想|要)退(?![房出休群])|[Rr]efund"
+                         r"|多收|多扣|扣了我|收了我|收我|被扣|重复扣|乱收|自动扣|直接扣|扣了两次"
+                         rf"|(必须|得|要|赶紧|马上|尽快|应该|给我)\S{{0,3}}退(了|掉)?(?![房出休群订])|还钱|{_MONEY}\S{{0,3}}还给?我|还(给)?我\S{{0,2}}{_MONEY}"),
+    "repair": re.compile(r"维修(?!款|费|记录|单|清单|工|师傅|人员|中心|站|点|厂|资金|基金|部|项目|技师|进度)|修好|修理|检修|修一下|返修|报修|上门(维修|修|检修)"
+                         r"|(安排|派|请|尽快|赶紧|马上|需要|要求|麻烦|给我|能不能|希望|务必|立刻|今天|明天)[^送\s]{0,6}上门(?!取|收|送|推销|催|执行|揽|堵|闹|自提)|抢修|修复|来修|给修|重新安装|重新装|重喷|返工"
+                         r"|(安排|派|约|叫|找)(个|一个|位|一位|名)?\S{0,2}(师傅|人|技术员|工程师|维修工)(来|过来|上门|看|修|处理)?"
+                         r"|(给我|赶紧|尽快|马上|帮我|得|要|必须|务必|彻底)\S{0,3}修(?![改正订饰建养])|(没|没有|不给)(人)?(来)?修(?![改正订饰建养])|(来|过来)(看看|看一下|检查)"),
+    "replacement": re.compile(r"换货|换车|换新|换个新|换一个新|调换|换房|换(个|一个|一间|间)房间|换(一|个|两)?(台|辆|部|件|双|份|只|张|套|条|箱|盒|把|块|批)(新的?)?"
+                              r"|补发|重新发|重发|再发一|重做|重新做|重新上|再上一份|换门|换个?(配件|零件)"
+                              r"|(给我|赶紧|帮我|要求|必须|不给|能不能|马上|尽快)\S{0,3}换(?!了|个?人)|换(成|回)(?!了)|把\S{1,10}换(上|掉|成|回)"),
+    "compensation": re.compile(r"赔偿|补偿|赔钱|赔付|索赔|赔我|违约金|三倍|十倍|假一赔|退一赔|精神损失|误工费|(给我|给|你们|要|得|必须|帮|请)\S{0,4}报(销|了)|(?<!要我)(?<!让我)赔(?!礼|个?不是|罪|笑|款)"
+                               r"|(损失|费用|医药费|医疗费|打车费|车费|修车钱|这个钱|这钱)\S{0,8}(谁(来)?(出|负责|承担|补|赔|管)|你们\S{0,4}(出|负责|承担|管)|(要|得|必须|应该)\S{0,3}(出|承担|负责))"
+                               r"|承担\S{0,6}(损失|费用|责任)|损失"),
+    "apology": re.compile(r"道(个|一个|声)?歉|赔礼|致歉|认错|说声?对不起|赔(个)?不是|赔罪|(没|没有|不)\S{0,4}(对不起|抱歉|不好意思)|(对不起|抱歉|不好意思)\S{0,3}(都没|也没|都不)"),
+    "explanation": re.compile(r"说法|(?<!不听)解释(?![权说道了])|交代|说清楚|讲清楚|(?<![这也只更正就])说明(?![书了])|答复|(请|给|尽快|书面|及时|正式|明确|合理|一个)\S{0,3}(回复|回应)"
+                              r"|回复(我|处理结果|处理意见|一下)|给(我)?(个|一个)?(准话|准信|结果|答案|期限)|准话|准日子|确切的?(时间|日期|答复)|怎么回事|什么意思|凭什么"
+                              r"|什么时候(能|才|可以|给|到|有|办|退|修|交|解决)|何时|进度|查明|查清|调查清楚|请问|告诉我|想问问?|到底[^,。!;]{0,12}\?"),
+    "staff_action": re.compile(rf"(处理|处分|开除|辞退|处罚|追责|严肃处理|批评|教育|投诉|追究|管管|核查|查一下)(一下)?(这个|那个|该|这位|那位|这名|你们的?)?\S{{0,3}}{_STAFF}"
+                               rf"|{_STAFF}\S{{0,6}}(开除|辞退|处分|处罚|追责|严肃处理|批评教育|(必须|需要|应该|要|得)\S{{0,2}}(处理|教育|批评|管))"
+                               rf"|换(个|一个|位)?\S{{0,2}}{_STAFF}|换(个|一个)人|(别|不要)再(派|让)\S{{0,3}}{_WHO}|(处理|处分|追究|管管|查查?)(一下)?{_WHO}(?![们些样么])"
+                               rf"|这种人(也配|还能|也能|怎么还)|(这种人|这个人|这人|此人)\S{0,8}(管管|处理|开除|还留着)|(对|把)(该|这个|那个|这位|那位|这名)\S{0,8}(予以|进行)?(处理|处分|处罚)|管不管|管管"),
 }
-_DEMAND_ANCHORS = {"staff_action": _STAFF_WORDS}  # as _ANCHORS: every match holds a staff word
+# As _ANCHORS: literals (or their first two characters) that every match contains.
+_DEMAND_ANCHORS = {
+    "refund": "退|还钱|还给|还我|refund|Refund|多收|多扣|扣了|收了我|收我|被扣|重复扣|乱收|自动扣|直接扣",
+    "repair": "维修|修|检修|上门|报修|重新|重喷|返工|安排|派|约|叫|找|来看|来检|过来",
+    "replacement": "换|调换|补发|重新|重发|再发|重做|再上",
+    "compensation": "赔|补偿|索赔|违约金|三倍|十倍|精神损失|误工费|报|承担|损失|费用|医药费|医疗费|打车费|车费|修车钱|这个钱|这钱",
+    "apology": "道|赔|致歉|认错|对不起|没|不",
+    "explanation": "说法|解释|交代|说清楚|讲清楚|说明|答复|回复|回应|给|准话|准日子|确切|怎么回事|什么意思|凭什么|什么时候|何时|进度|查明|查清|调查|请问|告诉我|想问|到底",
+    "staff_action": _STAFF_WORDS + "|换个人|换一个人|别再|不要再|处理|处分|追究|管管|查|这种人|这个人|这人|此人|对|把|管不管",
+}
 _WATCH_ANCHORS = {"repeat": "次|反复|没人|石沉大海|拖了|一拖再拖|至今|迟迟"}  # 第三次, 多次, 三番五次 …
+
+#: Before a demand, in its clause: the customer declines it (「不要赔偿」「用不着解释」).
+_DEMAND_NEGATION = re.compile(r"(不要|不需要|不用|不图|不稀罕|不是为了|不在乎|不求|没想(过)?(让|要)?|也没想|用不着|不是要|不指望|不奢望|无需|不必|并非要|不是冲着)[^,。!?;:，。！？；]{0,6}$")
+#: Right after it: declined afterwards (「赔偿就不必了」「道歉就算了」).
+_DEMAND_DECLINED_AFTER = re.compile(r"[^,。!?;:]{0,3}?(就|也|倒|什么的|啥的)?(不必|不用|算了|免了|不需要|不要了|无所谓|不重要)")
+_CLAUSE_END = re.compile(r"[,。!?;:、…\n]")
+#: In its clause, a demand only told as done or promised, not asked (「退款已经到账」「客服说会有人上门」).
+_DONE_AFTER = re.compile(r"(已经|已)?(到账|到了账|退回来了|办好了|办完|完成了|成功|搞定|谈妥|处理好了|修好了|换好了|倒是|倒挺)")
+_DONE_BEFORE = re.compile(r"(上次|上回|之前|以前|那次|去年|当时|才|刚刚|已经|已)")
+_REPORTED_BEFORE = re.compile(r"(说|称|答应|承诺|表示|同意|告诉我|保证|说好)(了)?(会|要|可以|能|给|帮|马上|尽快)?")
+_ASK = re.compile(r"要求|请|麻烦|希望|必须|务必|赶紧|尽快|马上|立刻|能不能|能否|可否|可不可以|给我|帮我|应该|应当|得|要|须|让你们|吧|\?|呢")
+
+
+def _declined(text: str, start: int, end: int, lo: int, hi: int) -> bool:
+    """Is the demand at ``text[start:end]`` declined, or only told as done or promised?"""
+    before = [m.end() for m in _CLAUSE_END.finditer(text, max(lo, start - 16), start)]
+    c0 = before[-1] if before else max(lo, start - 16)
+    after = _CLAUSE_END.search(text, end, hi)
+    c1 = after.start() if after else hi
+    if _DEMAND_NEGATION.search(text, max(lo, start - 8), start) or _DEMAND_DECLINED_AFTER.match(text, end, c1):
+        return True
+    head, tail = text[c0:start], text[end:c1]
+    if _REPORTED_BEFORE.search(head) and not re.search(r"[?呢]", tail):
+        return True
+    if _DONE_AFTER.match(tail) or re.match(r"\S{0,3}(已经|已)?(到账|办好|办完|完成|谈妥|搞定)", tail):
+        return True
+    return bool(_DONE_BEFORE.search(head)) and not _ASK.search(head + tail)
 
 
 def _gate() -> tuple[list[str], LiteralGate]:
@@ -146,18 +269,14 @@ def _gate() -> tuple[list[str], LiteralGate]:
     return list(groups), LiteralGate([words.split("|") for words in groups.values()])
 
 
-_DEMAND_NEGATION = re.compile(r"(不要|不需要|不用|不图|不稀罕|不是为了|不在乎|不求)[^，。！？；,.!?;]{0,4}$")
-
-
 def _demands(texts: JoinedTexts, candidates: dict | None = None) -> list[list[str]]:
-    """Demand codes of every complaint of a batch; ``['other']`` where nothing is named."""
-    text, starts = texts.text, texts.starts.tolist()
+    """Demand codes of every complaint of a batch; ``['other']`` where nothing is asked."""
+    text, starts, ends = texts.text, texts.starts.tolist(), texts.ends.tolist()
     found: dict[str, set[int]] = {}
     for code, rx in _DEMAND_RE.items():
         rows = found[code] = set()
         for row, m in _matches(texts, rx, candidates, code):
-            at = m.start()
-            if row not in rows and not _DEMAND_NEGATION.search(text[max(starts[row], at - 8):at]):
+            if row not in rows and not _declined(text, m.start(), m.end(), starts[row], ends[row]):
                 rows.add(row)
     demands: list[list[str]] = [[] for _ in range(texts.n_rows)]
     for code, rows in found.items():  # codes in DEMANDS order
@@ -170,7 +289,7 @@ _GATE_KEYS, _GATE = _gate()
 
 
 def customer_demands(text: object) -> list[str]:
-    """What the customer asks for (multi-label, codes of :data:`DEMANDS`); ``['other']`` if nothing named."""
+    """What the customer asks for (multi-label, codes of :data:`DEMANDS`); ``['other']`` if nothing is asked."""
     return _demands(JoinedTexts(as_normalized([text])))[0]
 
 
