@@ -31,7 +31,10 @@ __all__ = [
     "ESCALATION_LEVELS",
     "DEMANDS",
     "INTENT_LABELS",
+    "RISK_CATEGORIES",
     "escalation_risk",
+    "describe_evidence",
+    "evidence_categories",
     "customer_demands",
     "annotate",
 ]
@@ -172,6 +175,43 @@ def _risks(texts: JoinedTexts, candidates: dict | None = None) -> tuple[list[str
         for row, phrases in found.items():
             levels[row], reasons[row] = level, list(dict.fromkeys(phrases))
     return levels, reasons
+
+
+#: Each risk category in Chinese, for evidence people read (「12315（监管部门）」).
+RISK_CATEGORIES = {"media": "媒体", "regulator": "监管部门", "legal": "法律途径", "social": "网络曝光", "collective": "集体维权",
+                   "safety": "安全隐患", "repeat": "多次反映", "threat": "情绪升级"}
+_QUALIFIER = re.compile(r"（[^（）]*）$")
+
+
+def _split_evidence(reasons: str | list[str]) -> list[tuple[str, str, str]]:
+    """(phrase, category in Chinese, qualifier) for each evidence phrase."""
+    out = []
+    for phrase in (p for p in (reasons.split("|") if isinstance(reasons, str) else reasons) if p):
+        qualifier = _QUALIFIER.search(phrase)
+        bare = phrase[:qualifier.start()] if qualifier else phrase
+        cat = next((RISK_CATEGORIES[c] for c, rx in _HIGH_RE + _WATCH_RE if rx.search(bare)), "")
+        out.append((bare, cat, qualifier.group(0)[1:-1] if qualifier else ""))
+    return out
+
+
+def evidence_categories(reasons: str | list[str]) -> list[str]:
+    """The Chinese risk categories named by ``escalation_reasons``, each once: 「监管部门」「媒体」."""
+    return list(dict.fromkeys(cat for _, cat, _ in _split_evidence(reasons) if cat))
+
+
+def describe_evidence(reasons: str | list[str]) -> str:
+    """``escalation_reasons`` as Chinese a manager reads: each phrase with its category.
+
+    >>> describe_evidence("12315|曝光")
+    '12315（监管部门）、曝光（媒体）'
+    >>> describe_evidence("消协（设想）")
+    '消协（监管部门，设想）'
+    """
+    out = []
+    for bare, cat, qualifier in _split_evidence(reasons):
+        notes = [n for n in (cat, qualifier) if n]
+        out.append(f"{bare}（{'，'.join(notes)}）" if notes else bare)
+    return "、".join(out)
 
 
 def escalation_risk(text: object) -> tuple[str, list[str]]:
