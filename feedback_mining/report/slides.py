@@ -92,10 +92,10 @@ class Deck:
 
     def __post_init__(self) -> None:
         from pptx import Presentation
-        from pptx.util import Inches
+        from pptx.util import Emu
 
         prs = Presentation()
-        prs.slide_width, prs.slide_height = Inches(SLIDE_W), Inches(SLIDE_H)
+        prs.slide_width, prs.slide_height = Emu(12192000), Emu(6858000)  # PowerPoint's widescreen, exactly
         # The default template declares 4:3; a widescreen deck carries no preset type.
         prs.part._element.xpath("//p:sldSz")[0].attrib.pop("type", None)
         self._prs = prs

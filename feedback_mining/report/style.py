@@ -95,7 +95,12 @@ def quote(text: object, limit: int = 60) -> str:
         if cut >= limit * 0.4:
             head = head[:cut]
             break
-    else:  # one long clause: cut before a word or a masked placeholder that would be split
+    else:
+        # One long clause: run on to its end if that comes soon, else cut before a word or a
+        # masked placeholder that would be split.
+        ends = [i for i, ch in enumerate(t[limit:int(limit * 1.5)], start=limit) if ch in _QUOTE_ENDS + _CLAUSE_ENDS]
+        if ends:
+            return f"「{t[:ends[0]].rstrip(_QUOTE_ENDS + _CLAUSE_ENDS + ' ')}…」"
         open_at = head.rfind("<")
         if open_at > head.rfind(">"):
             head = head[:open_at]
