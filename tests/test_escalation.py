@@ -172,3 +172,16 @@ def test_batch_gives_the_single_text_answers_on_these_sentences():
     assert table["escalation_risk"].tolist() == [escalation_risk(t)[0] for t in texts]
     assert table["escalation_reasons"].tolist() == ["|".join(escalation_risk(t)[1]) for t in texts]
     assert table["customer_demand"].tolist() == ["|".join(customer_demands(t)) if t else "" for t in texts]
+
+
+def test_the_gate_never_hides_a_match_in_the_written_sentences():
+    """The literal gate skips complaints without a category's literals: it must not skip one the
+    full patterns match (the benchmark sentences hold phrasings the corpus lacks)."""
+    from pathlib import Path
+
+    data = Path(__file__).resolve().parent.parent / "benchmarks" / "data"
+    texts = [t for f in sorted(data.glob("report_signals*.csv")) for t in pd.read_csv(f, dtype=str)["text"]]
+    assert len(texts) > 200
+    table = annotate(texts)
+    assert table["customer_demand"].tolist() == ["|".join(customer_demands(t)) for t in texts]
+    assert table["escalation_reasons"].tolist() == ["|".join(escalation_risk(t)[1]) for t in texts]
