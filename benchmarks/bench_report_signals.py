@@ -3,10 +3,10 @@
 Two held-out sets, neither used to tune the cue lists:
 - the bundled corpus's held-out split (``heldout_split``: hash of complaint_id, ≈ 20 %),
   columns ``customer_demand`` and ``escalation``;
-- ``benchmarks/data/report_signals_c.csv`` (set C): complaints the team wrote for these two signals
+- ``benchmarks/data/report_signals_d.csv`` (set D): complaints the team wrote for these two signals
   and never tuned on (ways of asking, declined demands, hypothetical / withdrawn / advised / past
-  threats, look-alikes). Sets A and B were each held out for one measurement and are development
-  sets since (see ``benchmarks/data/README.md``); they are printed too.
+  threats, look-alikes). Sets A, B and C were each held out for one measurement and are
+  development sets since (see ``benchmarks/data/README.md``); they are printed too.
 
 Demand: micro-F1 over the eight codes (``other`` included: it must appear only when nothing is
 asked), per-demand precision/recall/F1. Escalation: precision and recall of ``high``.
@@ -27,7 +27,8 @@ from feedback_mining.data.read import load_labeled_corpus
 from feedback_mining.models.escalation import DEMANDS, annotate
 
 DATA = Path(__file__).parent / "data"
-WRITTEN = {"set C, held out (benchmarks/data/report_signals_c.csv)": DATA / "report_signals_c.csv",
+WRITTEN = {"set D, held out (benchmarks/data/report_signals_d.csv)": DATA / "report_signals_d.csv",
+           "set C, development since checkpoint 3 (benchmarks/data/report_signals_c.csv)": DATA / "report_signals_c.csv",
            "set B, development since checkpoint 2 (benchmarks/data/report_signals_b.csv)": DATA / "report_signals_b.csv",
            "set A, development since checkpoint 1 (benchmarks/data/report_signals.csv)": DATA / "report_signals.csv"}
 
@@ -62,7 +63,7 @@ def main() -> None:
         score(part, rows["text"].tolist(), rows["customer_demand"].tolist(), rows["escalation"].tolist(), detail=part.startswith("corpus held"))
     for name, path in WRITTEN.items():
         written = pd.read_csv(path, dtype=str, keep_default_na=False)
-        score(name, written["text"].tolist(), written["customer_demand"].tolist(), written["escalation"].tolist(), detail=name.startswith("set C"))
+        score(name, written["text"].tolist(), written["customer_demand"].tolist(), written["escalation"].tolist(), detail=name.startswith("set D"))
         out = annotate(written["text"].tolist())
         for kind, grp in written.groupby("kind"):
             ok_d = sum(set(a.split("|")) == set((b or "other").split("|")) for a, b in zip(grp["customer_demand"], out.loc[grp.index, "customer_demand"]))
