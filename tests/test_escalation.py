@@ -104,6 +104,8 @@ def test_look_alikes_are_none(text):
     ("耽误的工资谁来补偿？", "compensation"),
     ("那个店员起码要给我道个歉", "apology"),
     ("这个骑手必须严肃处理", "staff_action"),
+    ("请贵行对该员工进行处理", "staff_action"),
+    ("这种人你们到底管不管", "staff_action"),
 ])
 def test_each_way_of_asking_is_detected(text, code):
     assert code in customer_demands(text), (text, customer_demands(text))
@@ -185,3 +187,25 @@ def test_the_gate_never_hides_a_match_in_the_written_sentences():
     table = annotate(texts)
     assert table["customer_demand"].tolist() == ["|".join(customer_demands(t)) for t in texts]
     assert table["escalation_reasons"].tolist() == ["|".join(escalation_risk(t)[1]) for t in texts]
+
+
+def test_unfolded_cue_patterns_match_what_their_source_matches():
+    """Cue patterns are compiled unfolded (each alternative starting with a literal, for speed):
+    they must find exactly the spans the written regular expressions find."""
+    import re
+    from pathlib import Path
+
+    from feedback_mining.models import escalation
+    from feedback_mining.text.batch import JoinedTexts
+    from feedback_mining.text.normalize import as_normalized
+
+    data = Path(__file__).resolve().parent.parent / "benchmarks" / "data"
+    from feedback_mining.data.read import load_labeled_corpus
+
+    texts = load_labeled_corpus()["text"].tolist() + [t for f in sorted(data.glob("report_signals*.csv")) for t in pd.read_csv(f, dtype=str)["text"]]
+    joined = JoinedTexts(as_normalized(texts)).text
+    patterns = [rx for _, rx in escalation._HIGH_RE + escalation._WATCH_RE] + list(escalation._DEMAND_RE.values())
+    assert len(patterns) == 15
+    for rx in patterns:
+        source = re.compile(escalation.CUE_SOURCES[rx])
+        assert [m.span() for m in rx.finditer(joined)] == [m.span() for m in source.finditer(joined)], escalation.CUE_SOURCES[rx][:40]
