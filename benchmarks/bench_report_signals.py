@@ -10,11 +10,16 @@ held-out figures of each are in ``benchmarks/data/README.md``; this prints today
 Demand: micro-F1 over the eight codes (``other`` included: it must appear only when nothing is
 asked), per-demand precision/recall/F1. Escalation: precision and recall of ``high``.
 The corpus's training split is printed too, for contrast (the cues were tuned there).
+Speed: ``annotate`` on the 62,774 reviews of ``../shared/corpora/online_shopping_10_cats.csv``,
+the cue patterns compiled unfolded (as shipped) against the same patterns compiled as written,
+fastest of 3 alternating runs each.
 
     python benchmarks/bench_report_signals.py
 """
 from __future__ import annotations
 
+import re
+import time
 from pathlib import Path
 
 import numpy as np
@@ -23,9 +28,12 @@ from sklearn.metrics import f1_score, precision_recall_fscore_support, precision
 from sklearn.preprocessing import MultiLabelBinarizer
 
 from feedback_mining.data.read import load_labeled_corpus
+from feedback_mining.models import escalation
 from feedback_mining.models.escalation import DEMANDS, annotate
+from feedback_mining.text.normalize import as_normalized
 
 DATA = Path(__file__).parent / "data"
+SHOPPING = Path(__file__).resolve().parent.parent.parent / "shared" / "corpora" / "online_shopping_10_cats.csv"
 WRITTEN = {"set D, development since checkpoint 4 (benchmarks/data/report_signals_d.csv)": DATA / "report_signals_d.csv",
            "set C, development since checkpoint 3 (benchmarks/data/report_signals_c.csv)": DATA / "report_signals_c.csv",
            "set B, development since checkpoint 2 (benchmarks/data/report_signals_b.csv)": DATA / "report_signals_b.csv",
@@ -70,5 +78,33 @@ def main() -> None:
             print(f"    kind {kind:<10} demand exact {ok_d}/{len(grp)}   escalation level exact {ok_e}/{len(grp)}")
 
 
+
+def speed() -> None:
+    """annotate's throughput: unfolded cue patterns vs the same patterns compiled as written."""
+    if not SHOPPING.exists():
+        print(f"\nspeed: skipped ({SHOPPING} not found)")
+        return
+    texts = as_normalized(pd.read_csv(SHOPPING)["review"].astype(str).tolist())
+    shipped = (list(escalation._HIGH_RE), list(escalation._WATCH_RE), dict(escalation._DEMAND_RE))
+    plain = ([(c, re.compile(escalation.CUE_SOURCES[rx])) for c, rx in shipped[0]], [(c, re.compile(escalation.CUE_SOURCES[rx])) for c, rx in shipped[1]],
+             {c: re.compile(escalation.CUE_SOURCES[rx]) for c, rx in shipped[2].items()})
+    best = {"unfolded": float("inf"), "as written": float("inf")}
+    for _ in range(3):
+        for name, (high, watch, demand) in (("unfolded", shipped), ("as written", plain)):
+            escalation._HIGH_RE[:], escalation._WATCH_RE[:] = high, watch
+            escalation._DEMAND_RE.clear()
+            escalation._DEMAND_RE.update(demand)
+            t0 = time.perf_counter()
+            annotate(texts)
+            best[name] = min(best[name], time.perf_counter() - t0)
+    escalation._HIGH_RE[:], escalation._WATCH_RE[:] = shipped[0], shipped[1]
+    escalation._DEMAND_RE.clear()
+    escalation._DEMAND_RE.update(shipped[2])
+    u, w = best["unfolded"], best["as written"]
+    print(f"\nspeed, annotate on {len(texts):,} reviews: unfolded {len(texts) / u:,.0f} rows/s ({u:.2f} s), "
+          f"as written {len(texts) / w:,.0f} rows/s ({w:.2f} s) → {w / u:.1f}×")
+
+
 if __name__ == "__main__":
     main()
+    speed()
