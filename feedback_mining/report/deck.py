@@ -58,10 +58,10 @@ def title_slide(deck: Deck, data: DeckData) -> None:
 
 def summary_slide(deck: Deck, data: DeckData) -> None:
     keys = ("gap_pareto", "gap_trend", "gap_heatmap", "top_themes", "risk_review")
-    lines = [Para(f"● {data.notes[k]}") for k in keys if data.notes.get(k)]
+    lines = [Para(f"• {data.notes[k]}") for k in keys if data.notes.get(k)]
     if not lines:
         return
-    s = deck.slide("本期要点", data.data_note or None)
+    s = deck.slide("本期要点", data.data_note.split("（")[0] or None)  # the short form; the title slide has it all
     deck.text(s, lines, BODY, size=20, min_size=14)
 
 
@@ -125,7 +125,7 @@ def recovery_slide(deck: Deck, data: DeckData) -> None:
     tax = load_taxonomy()
     s = deck.slide("24 小时内响应率（按根因）",
                    f"整体 24 小时内响应 {rec.overall['within_24h']:.0%}，中位响应 {rec.overall['median_hours']:.1f} 小时")
-    lines = [f"● {tax.zh(g) or g}：24 小时内 {r['within_24h']:.0%}，12 小时内 {r['within_12h']:.0%}，中位 {r['median_hours']:.1f} 小时（{int(r['complaints'])} 条）"
+    lines = [f"• {tax.zh(g) or g}：24 小时内 {r['within_24h']:.0%}，12 小时内 {r['within_12h']:.0%}，中位 {r['median_hours']:.1f} 小时（{int(r['complaints'])} 条）"
              for g, r in rec.by_gap.iterrows()]
     deck.text(s, lines, BODY, size=18, min_size=12)
 
