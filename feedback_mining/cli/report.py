@@ -5,7 +5,7 @@ import sys
 import time
 from pathlib import Path
 
-from .common import accounting, load_input
+from .common import accounting, load_input, write_rejects_for
 
 
 def cmd_report(args) -> int:
@@ -19,7 +19,8 @@ def cmd_report(args) -> int:
     res = build_report(df, args.out, args.formats, args.period, args.complaint_ratio, mask=not args.no_mask, text_column=col)
     for name, why in res.skipped.items():
         print(f"report: skipped {name}: {why}", file=sys.stderr)
-    print(accounting("report", df.attrs["load_report"], len(df), f"; {len(res.files)} files → {res.out_dir}"), file=sys.stderr)
+    rejects = write_rejects_for(df.attrs["load_report"], Path(args.out) / "report")  # → OUT/report.rejects.csv
+    print(accounting("report", df.attrs["load_report"], len(df), f"{rejects}; {len(res.files)} files → {res.out_dir}"), file=sys.stderr)
     return 0
 
 
