@@ -126,11 +126,12 @@ def takeaways(df: pd.DataFrame, period: str = "month", complaint_ratio: float = 
     if words:
         top = gaps.value_counts().index[0]
         if words.get(top):
-            out["gap_words"] = f"投诉最多的{_zh(tax, top)}里，最有区分度的词是" + "".join(f"「{w}」" for w, _ in words[top][:3])
+            where = f"投诉最多的{_zh(tax, top)}里" if len(gaps) >= MIN_COMPARE else f"{_zh(tax, top)}里（样本不足，仅供参考）"
+            out["gap_words"] = f"{where}，最有区分度的词是" + "".join(f"「{w}」" for w, _ in words[top][:3])
     if "escalation_risk" in df.columns:
         n = max(len(df), 1)
         high = int((df["escalation_risk"] == "high").sum())
-        line = f"高升级风险 {high} 条（{high / n:.0%}），24 小时内专人跟进"
+        line = f"高升级风险 {high} 条（{high / n:.0%}），24 小时内专人跟进" if high else "本期没有高升级风险投诉"
         if "needs_review" in df.columns:
             nr = int(df["needs_review"].astype(str).str.lower().isin(["true", "1"]).sum())
             line += f"；{nr} 条（{nr / n:.0%}）根因置信度低，需人工复核"
