@@ -56,6 +56,7 @@ model: $(VENV)/.installed
 bench: $(VENV)/.installed-test
 	$(PY) benchmarks/bench_segment.py --corpus $(SHARED)/online_shopping_10_cats.csv
 	$(PY) benchmarks/bench_gap_quality.py
+	$(PY) benchmarks/bench_report_signals.py
 	$(PY) benchmarks/bench_themes.py --corpus $(SHARED)/online_shopping_10_cats.csv --waimai $(SHARED)/waimai_10k.csv
 	$(PY) benchmarks/bench_classify.py --corpus $(SHARED)/online_shopping_10_cats.csv
 

@@ -44,6 +44,43 @@ def test_taking_back_a_negation_is_high():
     assert escalation_risk("本来不想曝光的，但现在只能找媒体了")[0] == "high"
 
 
+@pytest.mark.parametrize("text,why", [
+    ("本来打算去消协，后来商家处理了就算了", "设想"),
+    ("有人劝我起诉，暂时不考虑", "他人建议"),
+    ("上次在别的店闹到媒体那一步，这回不想再折腾", "过去/别处"),
+    ("要是换了我同事，早就打12315了", "设想"),
+    ("原本想发微博吐槽，后来客服主动道歉了", "设想"),
+    ("老婆一直让我去法院告他们，我觉得没必要", "他人建议"),
+    ("我也考虑过找律师，想想还是先跟你们沟通", "设想"),
+    ("去年在另一家4S店打过官司，那次真是心累", "过去/别处"),
+    ("举报到市场监管的材料我都写好了，最后没交", "已作罢"),
+    ("差一点就去找电视台了，好在你们及时回了电话", "设想"),
+    ("投诉到消委会的念头有过，后来打消了", "已作罢"),
+    ("我不会去曝光的，只是希望尽快解决", "否定"),
+])
+def test_mentions_that_are_no_present_threat_are_watch(text, why):
+    level, reasons = escalation_risk(text)
+    assert level == "watch", (text, reasons)
+    assert any(why in r for r in reasons), reasons
+
+
+@pytest.mark.parametrize("text", [
+    "本来不想闹大，但你们一直推脱，我现在就去找记者",
+    "朋友劝我算了，可我已经向12315提交了投诉",
+    "上周我已经在抖音发了视频，评论好几百条",
+    "如果明天还不处理，我就去法院起诉",
+    "之前说不去消协，现在我改主意了",
+    "律师函已经寄出，请贵司法务查收",
+])
+def test_present_threats_stay_high(text):
+    assert escalation_risk(text)[0] == "high", escalation_risk(text)
+
+
+@pytest.mark.parametrize("text", ["胎压报警灯一直亮", "后备箱关不严一直报警", "医院附近的分店太难停车"])
+def test_alarms_and_places_are_not_threats(text):
+    assert escalation_risk(text)[0] == "none"
+
+
 @pytest.mark.parametrize("text", ["这是我第三次打电话了", "多次投诉一直没人管", "拖了两个月至今没有结果"])
 def test_repeated_contact_is_watch(text):
     assert escalation_risk(text)[0] == "watch"
@@ -52,6 +89,40 @@ def test_repeated_contact_is_watch(text):
 @pytest.mark.parametrize("text", ["工商银行的信用卡年费太贵", "在抖音直播间买的裙子掉色", "胎压报警灯一直亮", "菜太咸了", "", None])
 def test_look_alikes_are_none(text):
     assert escalation_risk(text)[0] == "none"
+
+
+@pytest.mark.parametrize("text,code", [
+    ("空调不制冷，请尽快安排师傅上门", "repair"),
+    ("楼道灯坏了一个月，物业赶紧派人来修", "repair"),
+    ("这事你们必须给个说法", "explanation"),
+    ("什么时候能发货？给个准话", "explanation"),
+    ("多扣的两百块钱请退回", "refund"),
+    ("不想要了，直接退钱", "refund"),
+    ("屏幕有裂痕，给我换一台", "replacement"),
+    ("漏发了一个杯子，麻烦补发", "replacement"),
+    ("摔坏了我的行李箱，你们得赔", "compensation"),
+    ("耽误的工资谁来补偿？", "compensation"),
+    ("那个店员起码要给我道个歉", "apology"),
+    ("这个骑手必须严肃处理", "staff_action"),
+    ("请贵行对该员工进行处理", "staff_action"),
+    ("这种人你们到底管不管", "staff_action"),
+])
+def test_each_way_of_asking_is_detected(text, code):
+    assert code in customer_demands(text), (text, customer_demands(text))
+
+
+@pytest.mark.parametrize("text,code", [
+    ("不用上门了，我自己重启好了", "repair"),
+    ("赔偿就不必了，下次注意", "compensation"),
+    ("道歉就算了，我不想再跟他说话", "apology"),
+    ("我不要退款，东西还能用", "refund"),
+    ("用不着解释，我都明白", "explanation"),
+    ("退款已经到账了，就是太慢", "refund"),
+    ("客服说会派人上门，结果没人来", "repair"),
+    ("上次换货换回来的也有划痕", "replacement"),
+])
+def test_declined_or_told_demands_are_not_detected(text, code):
+    assert code not in customer_demands(text), (text, customer_demands(text))
 
 
 @pytest.mark.parametrize("text,expected", [
@@ -94,3 +165,47 @@ def test_missing_timestamps_give_no_figure_and_no_error():
     fig = service_recovery(pd.DataFrame({"gap": ["process"], "内容": ["太慢"]}))
     assert fig.overall == {} and fig.by_gap is None and fig.repeat_rate is None
     assert any("skipped" in n for n in fig.notes)
+
+
+def test_batch_gives_the_single_text_answers_on_these_sentences():
+    texts = ["本来打算去消协，后来商家处理了就算了", "朋友劝我算了，可我已经向12315提交了投诉", "请尽快安排师傅上门",
+             "赔偿就不必了，给个说法", "", "退款已经到账了", "我不会去曝光的，只是希望尽快解决", "医院附近的分店太难停车"]
+    table = annotate(texts)
+    assert table["escalation_risk"].tolist() == [escalation_risk(t)[0] for t in texts]
+    assert table["escalation_reasons"].tolist() == ["|".join(escalation_risk(t)[1]) for t in texts]
+    assert table["customer_demand"].tolist() == ["|".join(customer_demands(t)) if t else "" for t in texts]
+
+
+def test_the_gate_never_hides_a_match_in_the_written_sentences():
+    """The literal gate skips complaints without a category's literals: it must not skip one the
+    full patterns match (the benchmark sentences hold phrasings the corpus lacks)."""
+    from pathlib import Path
+
+    data = Path(__file__).resolve().parent.parent / "benchmarks" / "data"
+    texts = [t for f in sorted(data.glob("report_signals*.csv")) for t in pd.read_csv(f, dtype=str)["text"]]
+    assert len(texts) > 200
+    table = annotate(texts)
+    assert table["customer_demand"].tolist() == ["|".join(customer_demands(t)) for t in texts]
+    assert table["escalation_reasons"].tolist() == ["|".join(escalation_risk(t)[1]) for t in texts]
+
+
+def test_unfolded_cue_patterns_match_what_their_source_matches():
+    """Cue patterns are compiled unfolded (each alternative starting with a literal, for speed):
+    they must find exactly the spans the written regular expressions find."""
+    import re
+    from pathlib import Path
+
+    from feedback_mining.models import escalation
+    from feedback_mining.text.batch import JoinedTexts
+    from feedback_mining.text.normalize import as_normalized
+
+    data = Path(__file__).resolve().parent.parent / "benchmarks" / "data"
+    from feedback_mining.data.read import load_labeled_corpus
+
+    texts = load_labeled_corpus()["text"].tolist() + [t for f in sorted(data.glob("report_signals*.csv")) for t in pd.read_csv(f, dtype=str)["text"]]
+    joined = JoinedTexts(as_normalized(texts)).text
+    patterns = [rx for _, rx in escalation._HIGH_RE + escalation._WATCH_RE] + list(escalation._DEMAND_RE.values())
+    assert len(patterns) == 15
+    for rx in patterns:
+        source = re.compile(escalation.CUE_SOURCES[rx])
+        assert [m.span() for m in rx.finditer(joined)] == [m.span() for m in source.finditer(joined)], escalation.CUE_SOURCES[rx][:40]

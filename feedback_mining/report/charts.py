@@ -1,4 +1,5 @@
-"""Charts for the monthly meeting; each function returns a matplotlib Figure.
+"""Charts for the monthly meeting; each function returns a matplotlib Figure, in Chinese only,
+every share next to its count, laid out so that nothing leaves the canvas.
 
 >>> fig = gap_pareto(classified)          # classified: output of `feedback-mining classify`
 >>> fig.savefig("pareto.png", dpi=160)
@@ -11,8 +12,10 @@ CJK SC shipped by the ``mplfonts`` package, and registered with
 from __future__ import annotations
 
 import os
+import textwrap
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, Callable
 
 import matplotlib
 
@@ -23,15 +26,14 @@ import pandas as pd  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from ..analysis import distinctive_words, period_series, theme_table, valid_gaps  # noqa: E402
+from ..analysis import period_series, theme_table, valid_gaps  # noqa: E402
 from ..data.columns import find_segment_column, text_column_of  # noqa: E402
 from ..errors import NotAvailable  # noqa: E402
-from ..models.taxonomy import Taxonomy  # noqa: E402
-from ..text.privacy import mask_pii  # noqa: E402
-from .style import CHART_TITLES, RISK_COLORS, gap_colors, taxonomy_of  # noqa: E402
+from .style import CHART_TITLES, MIN_COMPARE, RISK_COLORS, RISK_NAMES, SEGMENT_NAMES, gap_colors, strip_placeholders, taxonomy_of  # noqa: E402
+from .takeaways import customer_count, gap_word_table  # noqa: E402
 
 __all__ = ["cjk_font", "ChartSkipped", "gap_pareto", "gap_trend", "gap_heatmap", "top_themes", "gap_words", "risk_and_review",
-           "silent_customers", "all_charts", "CHART_TITLES"]
+           "silent_customers", "all_charts", "CHART_MAKERS", "CHART_TITLES"]
 
 KNOWN_CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Source Han Sans CN", "WenQuanYi Zen Hei",
                       "WenQuanYi Micro Hei", "Microsoft YaHei", "PingFang SC", "SimHei", "Heiti SC", "Noto Sans CJK JP")
@@ -81,218 +83,246 @@ def _style() -> None:
         "font.family": "sans-serif", "font.sans-serif": [fam, "DejaVu Sans"], "axes.unicode_minus": False,
         "axes.spines.top": False, "axes.spines.right": False, "axes.titlesize": 15, "axes.titleweight": "normal",
         "axes.labelsize": 11, "xtick.labelsize": 10, "ytick.labelsize": 10, "figure.dpi": 100,
-        "savefig.bbox": "tight", "axes.grid": False,
+        "axes.grid": False,
     })
 
 
-def _label(code: str, tax: Taxonomy, english: bool) -> str:
-    zh = tax.zh(code) or code
-    return f"{zh}\n{code}" if english else zh
-
-
-def _fig(w=9.0, h=5.0) -> tuple[Figure, plt.Axes]:
+def _fig(w: float = 10.0, h: float = 5.4, **kw) -> tuple[Figure, Any]:
+    """A figure whose layout engine keeps every label, legend and title inside the canvas."""
     _style()
-    fig, ax = plt.subplots(figsize=(w, h))
+    fig, ax = plt.subplots(figsize=(w, h), layout="constrained", **kw)
     return fig, ax
 
 
-def gap_pareto(df: pd.DataFrame, taxonomy=None, english: bool = True) -> Figure:
-    """Complaints per gap, sorted, with the cumulative share line."""
+def _footnote(fig: Figure, text: str, width: int = 70) -> None:
+    """A grey note under the plot, wrapped to the figure's width (room reserved in the layout)."""
+    lines = textwrap.wrap(text, width=width)
+    fig.get_layout_engine().set(rect=(0, 0.035 * len(lines) + 0.02, 1, 1 - 0.035 * len(lines) - 0.02))
+    fig.text(0.01, 0.01, "\n".join(lines), fontsize=9, color="#555555", va="bottom", ha="left")
+
+
+def _n(v: float) -> str:
+    return f"{int(v):,}"
+
+
+def gap_pareto(df: pd.DataFrame, taxonomy=None) -> Figure:
+    """Complaints per gap, sorted, each bar with its count and share, and the cumulative share line."""
     tax = taxonomy_of(taxonomy)
     counts = valid_gaps(df).value_counts()
     if counts.empty:
         raise NotAvailable("no classified complaints")
+    total = counts.sum()
     fig, ax = _fig()
     colors = gap_colors(tax, counts.index)
     x = np.arange(len(counts))
     bars = ax.bar(x, counts.values, color=[colors[c] for c in counts.index], width=0.6)
-    ax.set_xticks(x, [_label(c, tax, english) for c in counts.index])
-    ax.set_ylabel("投诉数 complaints")
+    ax.set_xticks(x, [tax.zh(c) or c for c in counts.index])
+    ax.set_ylabel("投诉数（条）")
     for b, v in zip(bars, counts.values):
-        ax.annotate(f"{v}", (b.get_x() + b.get_width() / 2, v), ha="center", va="bottom", fontsize=10, xytext=(0, 2), textcoords="offset points")
+        ax.annotate(f"{_n(v)} 条（{v / total:.0%}）", (b.get_x() + b.get_width() / 2, v), ha="center", va="bottom", fontsize=10,
+                    xytext=(0, 2), textcoords="offset points")
     ax2 = ax.twinx()
-    cum = counts.cumsum() / counts.sum() * 100
+    cum = counts.cumsum() / total * 100
     ax2.plot(x, cum.values, color="#333333", marker="o", linewidth=1.8)
     for xi, v in zip(x, cum.values):
-        ax2.annotate(f"{v:.0f}%", (xi, v), ha="center", va="bottom", fontsize=9, xytext=(0, 6), textcoords="offset points")
-    ax2.set_ylim(0, 115)
-    ax2.set_ylabel("累计占比 cumulative %")
+        ax2.annotate(f"{v:.0f}%", (xi, v), ha="left", va="top", fontsize=9, xytext=(6, -4), textcoords="offset points",
+                     bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.85})
+    ax2.set_ylim(0, 118)
+    ax2.set_ylabel("累计占比（%）")
     ax2.spines["right"].set_visible(True)
-    ax2.spines["top"].set_visible(False)
-    ax.set_ylim(0, counts.max() * 1.18)
-    ax.set_title("投诉根因帕累托图  Gap Pareto")
-    fig.subplots_adjust(left=0.09, right=0.91, bottom=0.15, top=0.9)  # fixed layout: redraws fast in the explorer
+    ax.set_ylim(0, counts.max() * 1.25)
+    ax.set_title(f"投诉根因帕累托图（已归因 {_n(total)} 条）")
     return fig
 
 
-def gap_trend(df: pd.DataFrame, period: str = "month", taxonomy=None, english: bool = True) -> Figure:
-    """Stacked complaints per gap by month or week."""
+def gap_trend(df: pd.DataFrame, period: str = "month", taxonomy=None) -> Figure:
+    """Stacked complaints per gap by month or week, each period's total on top."""
     tax = taxonomy_of(taxonomy)
-    periods = period_series(df, period)
-    gaps = df["gap"].astype(str) if "gap" in df.columns else None
-    if gaps is None:
+    if "gap" not in df.columns:
         raise NotAvailable("no 'gap' column")
-    table = pd.crosstab(periods, gaps).drop(columns=[c for c in ("", "nan") if c in gaps.unique()], errors="ignore")
+    gaps = valid_gaps(df)
+    periods = period_series(df.loc[gaps.index], period)
+    table = pd.crosstab(periods, gaps)
     table = table[[c for c in tax.codes if c in table.columns] + [c for c in table.columns if c not in tax.codes]]
     if table.empty:
         raise NotAvailable("no dated, classified complaints")
-    fig, ax = _fig(10, 5)
+    rotated = len(table) > 8
+    fig, ax = _fig(10, 5.4)
     colors = gap_colors(tax, table.columns)
     bottom = np.zeros(len(table))
     x = np.arange(len(table))
     for c in table.columns:
-        ax.bar(x, table[c].values, bottom=bottom, color=colors[c], label=_label(c, tax, english).replace("\n", " "), width=0.7)
+        ax.bar(x, table[c].values, bottom=bottom, color=colors[c], label=tax.zh(c) or c, width=0.7)
         bottom += table[c].values
-    step = max(1, len(x) // 12)
-    ax.set_xticks(x[::step], table.index[::step], rotation=45 if len(x) > 8 else 0, ha="right" if len(x) > 8 else "center")
-    ax.set_ylabel("投诉数 complaints")
-    ax.set_title(f"各根因投诉趋势（按{'月' if period == 'month' else '周'}）  Gap trend")
-    rotated = len(x) > 8
-    ax.legend(ncol=min(5, len(table.columns)), loc="upper center", bbox_to_anchor=(0.5, -0.2 if rotated else -0.1), frameon=False, fontsize=9)
-    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.27 if rotated else 0.2, top=0.9)
+    for xi, v in zip(x, bottom):
+        ax.annotate(_n(v), (xi, v), ha="center", va="bottom", fontsize=8 if rotated else 9, xytext=(0, 2), textcoords="offset points")
+    step = max(1, len(x) // 13 + 1) if len(x) > 13 else 1
+    ax.set_xticks(x[::step], table.index[::step], rotation=45 if rotated else 0, ha="right" if rotated else "center")
+    ax.set_ylim(0, bottom.max() * 1.12)
+    ax.set_ylabel("投诉数（条）")
+    unit = "月" if period == "month" else "周"
+    ax.set_title(f"各根因投诉趋势（按{unit}，共 {_n(table.to_numpy().sum())} 条）")
+    fig.legend(*ax.get_legend_handles_labels(), ncol=min(6, len(table.columns)), loc="outside lower center", frameon=False, fontsize=9)
     return fig
 
 
-def gap_heatmap(df: pd.DataFrame, by: str | None = None, taxonomy=None, english: bool = True) -> Figure:
-    """Share of each gap within each channel (or industry/store)."""
+def gap_heatmap(df: pd.DataFrame, by: str | None = None, taxonomy=None) -> Figure:
+    """Share of each gap within each channel (or industry/store); every row labelled with its count,
+    rows under :data:`MIN_COMPARE` complaints marked 样本少."""
     tax = taxonomy_of(taxonomy)
     col = find_segment_column(df, by)
     if col is None:
         raise NotAvailable("no channel / industry / store column for the heatmap")
-    gaps = df["gap"].astype(str)
-    ok = gaps.ne("") & gaps.ne("nan")
-    table = pd.crosstab(df.loc[ok, col].astype(str), gaps[ok], normalize="index")
-    table = table[[c for c in tax.codes if c in table.columns]]
-    fig, ax = _fig(9, 0.5 * len(table) + 2.5)
-    im = ax.imshow(table.values, cmap="Blues", aspect="auto", vmin=0, vmax=max(0.5, table.values.max()))
-    ax.set_xticks(range(len(table.columns)), [_label(c, tax, english) for c in table.columns])
-    ax.set_yticks(range(len(table.index)), table.index)
-    for i in range(table.shape[0]):
-        for j in range(table.shape[1]):
-            v = table.values[i, j]
+    gaps = valid_gaps(df)
+    counts = pd.crosstab(df.loc[gaps.index, col].astype(str), gaps)
+    counts = counts[[c for c in tax.codes if c in counts.columns] + [c for c in counts.columns if c not in tax.codes]]
+    totals = counts.sum(axis=1)
+    counts = counts.loc[totals.sort_values(ascending=False).index]
+    totals = totals[counts.index]
+    share = counts.div(totals, axis=0)
+    name = SEGMENT_NAMES.get(col, col)
+    fig, ax = _fig(10, 0.55 * len(share) + 2.2)
+    im = ax.imshow(share.values, cmap="Blues", aspect="auto", vmin=0, vmax=max(0.5, float(share.values.max())))
+    ax.set_xticks(range(len(share.columns)), [tax.zh(c) or c for c in share.columns])
+    ax.xaxis.tick_top()
+    labels = [f"{seg}（{_n(n)} 条{'，样本少' if n < MIN_COMPARE else ''}）" for seg, n in totals.items()]
+    ax.set_yticks(range(len(share.index)), labels)
+    for tick, n in zip(ax.get_yticklabels(), totals.values):
+        if n < MIN_COMPARE:
+            tick.set_color("#999999")
+    for i in range(share.shape[0]):
+        for j in range(share.shape[1]):
+            v = share.values[i, j]
             ax.text(j, i, f"{v:.0%}", ha="center", va="center", fontsize=9, color="white" if v > 0.35 else "#222222")
     fig.colorbar(im, ax=ax, fraction=0.03, pad=0.02, format=matplotlib.ticker.PercentFormatter(1.0))
-    names = {"channel": "渠道", "industry": "行业", "store": "门店"}
-    ax.set_title(f"{names.get(col, col)} × 根因 占比  Gap share by {col}")
+    ax.set_title(f"各{name}的根因占比（每行合计 100%，共 {_n(totals.sum())} 条）", pad=12)
     for s in ax.spines.values():
         s.set_visible(False)
-    fig.tight_layout()
     return fig
 
 
-def top_themes(df: pd.DataFrame, n: int = 10, taxonomy=None, english: bool = True) -> Figure:
-    """The largest themes, each bar in its dominant gap's colour."""
+def _short(name: str, limit: int = 18) -> str:
+    return name if len(name) <= limit else name[: limit - 1] + "…"
+
+
+def top_themes(df: pd.DataFrame, n: int = 10, taxonomy=None) -> Figure:
+    """The largest themes, each bar in its dominant gap's colour, with count and share."""
     tax = taxonomy_of(taxonomy)
     table = theme_table(df).head(n).iloc[::-1]
-    fig, ax = _fig(10, 0.45 * len(table) + 1.8)
+    total = max(int(valid_gaps(df).size), 1)
+    fig, ax = _fig(10, 0.45 * len(table) + 2.0)
     colors = gap_colors(tax)
     ax.barh(range(len(table)), table["size"], color=[colors.get(g, "#BAB0AC") for g in table["dominant_gap"]], height=0.65)
-    ax.set_yticks(range(len(table)), [mask_pii(t)[:28] for t in table.index])
+    ax.set_yticks(range(len(table)), [_short(strip_placeholders(str(t)).strip()) for t in table.index])
     for i, v in enumerate(table["size"]):
-        ax.annotate(str(v), (v, i), va="center", xytext=(3, 0), textcoords="offset points", fontsize=9)
-    handles = [matplotlib.patches.Patch(color=colors[c], label=_label(c, tax, english).replace("\n", " ")) for c in tax.codes if c in set(table["dominant_gap"])]
+        ax.annotate(f"{_n(v)} 条（{v / total:.0%}）", (v, i), va="center", xytext=(3, 0), textcoords="offset points", fontsize=9)
+    handles = [matplotlib.patches.Patch(color=colors[c], label=tax.zh(c) or c) for c in tax.codes if c in set(table["dominant_gap"])]
     if handles:
-        ax.legend(handles=handles, loc="lower right", frameon=False, fontsize=9, title="主要根因 dominant gap")
-    ax.set_xlabel("投诉数 complaints")
-    ax.set_title("主要投诉主题  Top themes")
-    ax.set_xlim(0, table["size"].max() * 1.15)
-    fig.tight_layout()
+        ax.legend(handles=handles, loc="lower right", frameon=False, fontsize=9, title="主要根因", title_fontsize=9)
+    ax.set_xlabel("投诉数（条）")
+    ax.set_title(f"主要投诉主题（前 {len(table)} 个，共 {_n(total)} 条已归因）")
+    ax.set_xlim(0, table["size"].max() * 1.3)
     return fig
 
 
-def gap_words(df: pd.DataFrame, text_column: str | None = None, top: int = 8, taxonomy=None, english: bool = True) -> Figure:
-    """Distinctive words per gap as horizontal bars (one panel per gap)."""
+def gap_words(df: pd.DataFrame, text_column: str | None = None, top: int = 8, taxonomy=None, words: dict | None = None) -> Figure:
+    """Distinctive words per gap as horizontal bars (one panel per gap) on a shared scale."""
     tax = taxonomy_of(taxonomy)
     col = text_column_of(df, text_column)
-    words = distinctive_words(df[col].astype(str).tolist(), df["gap"].astype(str).tolist(), top=top)
+    words = words if words is not None else gap_word_table(df, col, top=top)
     codes = [c for c in tax.codes if words.get(c)]
     if not codes:
         raise NotAvailable("not enough classified text for distinctive words")
     _style()
-    fig, axes = plt.subplots(1, len(codes), figsize=(2.6 * len(codes) + 1, 4.4))
+    fig, axes = plt.subplots(1, len(codes), figsize=(2.5 * len(codes) + 1, 4.8), layout="constrained", sharex=True)
     axes = np.atleast_1d(axes)
     colors = gap_colors(tax)
     for ax, c in zip(axes, codes):
-        ws = words[c][::-1]
+        ws = words[c][:top][::-1]
         ax.barh(range(len(ws)), [s for _, s in ws], color=colors[c], height=0.6)
-        ax.set_yticks(range(len(ws)), [mask_pii(w) for w, _ in ws])
-        ax.set_xticks([])
-        ax.set_title(_label(c, tax, english).replace("\n", " "), fontsize=11, color=colors[c])
-        for s in ("bottom",):
-            ax.spines[s].set_visible(False)
-    fig.suptitle("各根因的特征词  Distinctive words per gap", fontsize=15)
-    fig.tight_layout()
+        ax.set_yticks(range(len(ws)), [w for w, _ in ws])
+        ax.set_title(tax.zh(c) or c, fontsize=12, color=colors[c])
+        ax.tick_params(axis="x", labelsize=8)
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(3))
+    fig.supxlabel("区分度（类别 TF-IDF：越长越只出现在这类投诉里）", fontsize=10)
+    fig.suptitle("各根因的特征词", fontsize=15)
     return fig
 
 
 def risk_and_review(df: pd.DataFrame) -> Figure:
-    """Escalation risk levels and the needs-review share."""
+    """Escalation risk levels (count and share) and the share of root causes needing review."""
     _style()
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4.2), gridspec_kw={"width_ratios": [3, 2]})
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4.4), gridspec_kw={"width_ratios": [3, 2]}, layout="constrained")
+    total = max(len(df), 1)
     if "escalation_risk" in df.columns:
         risk = df["escalation_risk"].astype(str).value_counts().reindex(["high", "watch", "none"]).fillna(0)
-        names = {"high": "高风险 high", "watch": "关注 watch", "none": "无 none"}
-        bars = ax1.barh([names[k] for k in risk.index][::-1], risk.values[::-1], color=[RISK_COLORS[k] for k in risk.index][::-1], height=0.6)
-        total = max(risk.sum(), 1)
+        bars = ax1.barh([RISK_NAMES[k] for k in risk.index][::-1], risk.values[::-1], color=[RISK_COLORS[k] for k in risk.index][::-1], height=0.6)
         for b, v in zip(bars, risk.values[::-1]):
-            ax1.annotate(f"{int(v)}（{v / total:.0%}）", (b.get_width(), b.get_y() + b.get_height() / 2), va="center", xytext=(3, 0), textcoords="offset points", fontsize=9)
-        ax1.set_xlim(0, max(risk.max(), 1) * 1.35)
-        ax1.set_title("升级风险  Escalation risk", fontsize=12)
+            ax1.annotate(f"{_n(v)} 条（{v / total:.0%}）", (b.get_width(), b.get_y() + b.get_height() / 2), va="center", xytext=(3, 0),
+                         textcoords="offset points", fontsize=10)
+        ax1.set_xlim(0, max(risk.max(), 1) * 1.45)
+        ax1.set_xlabel("投诉数（条）")
+        ax1.set_title("升级风险", fontsize=12)
     else:
-        ax1.text(0.5, 0.5, "无升级风险字段\nno escalation column", ha="center", va="center")
+        ax1.text(0.5, 0.5, "数据中没有升级风险字段", ha="center", va="center")
         ax1.set_axis_off()
     if "needs_review" in df.columns:
-        nr = df["needs_review"].astype(str).str.lower().isin(["true", "1"]).mean()
-        ax2.pie([nr, 1 - nr], labels=[f"需复核 {nr:.0%}", f"自动 {1 - nr:.0%}"], colors=["#EECA3B", "#4C78A8"], startangle=90,
-                wedgeprops={"width": 0.4}, textprops={"fontsize": 10})
-        ax2.set_title("需人工复核  Needs review", fontsize=12)
+        nr = int(df["needs_review"].astype(str).str.lower().isin(["true", "1"]).sum())
+        ax2.pie([nr, total - nr], labels=[f"需复核\n{_n(nr)} 条（{nr / total:.0%}）", f"自动归因\n{_n(total - nr)} 条"],
+                colors=["#EECA3B", "#4C78A8"], startangle=90, wedgeprops={"width": 0.4}, textprops={"fontsize": 10})
+        ax2.set_title("根因需人工复核", fontsize=12)
     else:
         ax2.set_axis_off()
-    fig.suptitle("升级风险与复核  Escalation & review", fontsize=15)
-    fig.tight_layout()
+    fig.suptitle(f"升级风险与人工复核（共 {_n(total)} 条）", fontsize=15)
     return fig
 
 
-def silent_customers(n_complaints: int, complaint_ratio: float = 0.04) -> Figure:
-    """Complaints received vs the estimated dissatisfied customers who did not complain (an estimate)."""
+def silent_customers(n_customers: int, complaint_ratio: float = 0.04, counted_by_id: bool = False) -> Figure:
+    """Customers who complained vs the estimated dissatisfied customers who did not (an estimate)."""
     if not 0 < complaint_ratio <= 1:
         raise ValueError("complaint_ratio must be in (0, 1]")
-    silent = int(round(n_complaints / complaint_ratio - n_complaints))
-    fig, ax = _fig(9, 4.2)
-    vals = [n_complaints, silent]
-    bars = ax.barh(["投诉的客户\ncomplained", "沉默的不满客户（估算）\nsilent (estimate)"], vals, color=["#4C78A8", "#BAB0AC"], height=0.55)
+    silent = int(round(n_customers / complaint_ratio - n_customers))
+    fig, ax = _fig(10, 4.4)
+    vals = [n_customers, silent]
+    bars = ax.barh(["投诉的客户", "未投诉的不满客户（估算）"], vals, color=["#4C78A8", "#BAB0AC"], height=0.55)
     bars[1].set_hatch("//")
     for b, v in zip(bars, vals):
-        ax.annotate(f"{v:,}", (b.get_width(), b.get_y() + b.get_height() / 2), va="center", xytext=(4, 0), textcoords="offset points")
+        ax.annotate(f"{v:,} 位", (b.get_width(), b.get_y() + b.get_height() / 2), va="center", xytext=(4, 0), textcoords="offset points")
     ax.set_xlim(0, max(vals) * 1.2 if max(vals) else 1)
+    ax.xaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
     ax.invert_yaxis()
-    ax.set_title("冰山之下：沉默的不满客户（估算）  Silent customers (estimate)")
-    ax.text(0, -0.28, f"假设：约 {complaint_ratio:.0%} 的不满客户会投诉（客服经验法则，非测量值）。"
-            f"Assumption: {complaint_ratio:.0%} of dissatisfied customers complain (rule of thumb).",
-            transform=ax.transAxes, fontsize=9, color="#555555")
-    fig.tight_layout()
+    ax.set_xlabel("客户数（位）")
+    ax.set_title("冰山之下：沉默的不满客户（估算）")
+    basis = "投诉客户数按客户编号去重" if counted_by_id else "数据中没有客户编号，投诉客户数按一条投诉一位客户计"
+    _footnote(fig, f"假设：约 {complaint_ratio:.0%} 的不满客户会投诉（客服行业经验法则，非测量值）；{basis}。", width=62)
     return fig
 
 
-# --- light SVG versions for the explorer widget (redrawn on every filter change in ~1 ms) ----------
+def _silent(df: pd.DataFrame, complaint_ratio: float) -> Figure:
+    customers, by_id = customer_count(df)
+    return silent_customers(customers, complaint_ratio, counted_by_id=by_id)
+
+
+#: Chart name → maker(df, period, complaint_ratio, text column, taxonomy, words); all_charts draws them in this order.
+CHART_MAKERS: dict[str, Callable[..., Figure]] = {
+    "gap_pareto": lambda df, period, ratio, col, tax, words: gap_pareto(df, tax),
+    "gap_trend": lambda df, period, ratio, col, tax, words: gap_trend(df, period, tax),
+    "gap_heatmap": lambda df, period, ratio, col, tax, words: gap_heatmap(df, None, tax),
+    "top_themes": lambda df, period, ratio, col, tax, words: top_themes(df, taxonomy=tax),
+    "gap_words": lambda df, period, ratio, col, tax, words: gap_words(df, col, taxonomy=tax, words=words),
+    "risk_review": lambda df, period, ratio, col, tax, words: risk_and_review(df),
+    "silent_customers": lambda df, period, ratio, col, tax, words: _silent(df, ratio),
+}
 
 
 def all_charts(df: pd.DataFrame, period: str = "month", complaint_ratio: float = 0.04, text_column: str | None = None,
-               taxonomy=None) -> tuple[dict[str, Figure], dict[str, str]]:
+               taxonomy=None, words: dict | None = None) -> tuple[dict[str, Figure], dict[str, str]]:
     """Every chart that the data allows; returns (figures by name, skipped: name → reason)."""
     figs, skipped = {}, {}
-    makers = {
-        "gap_pareto": lambda: gap_pareto(df, taxonomy),
-        "gap_trend": lambda: gap_trend(df, period, taxonomy),
-        "gap_heatmap": lambda: gap_heatmap(df, None, taxonomy),
-        "top_themes": lambda: top_themes(df, taxonomy=taxonomy),
-        "gap_words": lambda: gap_words(df, text_column, taxonomy=taxonomy),
-        "risk_review": lambda: risk_and_review(df),
-        "silent_customers": lambda: silent_customers(int(valid_gaps(df).size), complaint_ratio),
-    }
-    for name, make in makers.items():
+    col = text_column_of(df, text_column)
+    for name, make in CHART_MAKERS.items():
         try:
-            figs[name] = make()
-        except ChartSkipped as exc:
+            figs[name] = make(df, period, complaint_ratio, col, taxonomy, words)
+        except NotAvailable as exc:
             skipped[name] = str(exc)
     return figs, skipped

@@ -1,4 +1,5 @@
-"""Management-meeting exports: charts (PNG/SVG/PDF), summary.xlsx, deck.pptx, summary.html.
+"""Management-meeting exports: charts (PNG/SVG/PDF), summary.xlsx, deck.pptx, summary.html and
+report.meta.json, all from one masked view of the classified complaints.
 
 >>> build_report(classified_df, "out/2026-10")         # → files written, with takeaways
 """
@@ -16,12 +17,14 @@ import pandas as pd
 
 from ..analysis import period_series, service_recovery, valid_gaps
 from ..data.columns import text_column_of
-from ..data.write import atomic_write, mask_frame, neutralized
+from ..data.write import atomic_write, mask_frame
 from ..errors import NotAvailable, UserError
+from ..text.privacy import mask_pii
 from .charts import all_charts
-from .deck import write_deck
-from .style import CHART_TITLES
-from .takeaways import summary_tables, takeaways, themes_summary
+from .deck import DeckData, write_deck
+from .style import CHART_TITLES, CSS_FONT_STACK, MIN_COMPARE
+from .takeaways import gap_word_table, recommended_actions, takeaways, themes_summary
+from .workbook import recovery_note_zh, report_sheets, write_workbook
 
 __all__ = ["build_report", "ReportResult", "FORMATS"]
 
@@ -34,44 +37,54 @@ class ReportResult:
     files: list[Path] = field(default_factory=list)
     takeaways: dict[str, str] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
+    actions: list[dict[str, str]] = field(default_factory=list)
 
 
-# --- writers ------------------------------------------------------------------------------
 def _save_fig(fig, path: Path, fmt: str) -> None:
     with atomic_write(path, "wb") as fh:
-        fig.savefig(fh, format=fmt, dpi=160 if fmt == "png" else None, bbox_inches="tight")
+        fig.savefig(fh, format=fmt)
 
 
 def _png_bytes(fig) -> bytes:
     buf = _io.BytesIO()
-    fig.savefig(buf, format="png", dpi=160, bbox_inches="tight")
+    fig.savefig(buf, format="png", dpi=160)
     return buf.getvalue()
 
 
-def _html(path: Path, title: str, subtitle: str, pngs: dict[str, bytes], notes: dict[str, str], tables: dict[str, pd.DataFrame]) -> None:
-    parts = [f"<!doctype html><html lang='zh-CN'><head><meta charset='utf-8'><title>{html.escape(title)}</title>",
-             "<style>body{font-family:'Noto Sans CJK SC','Microsoft YaHei','PingFang SC',sans-serif;max-width:1100px;margin:2em auto;color:#222}"
+def _html(path: Path, title: str, subtitle: str, data_note: str, pngs: dict[str, bytes], notes: dict[str, str], sheets, actions) -> None:
+    esc = html.escape
+    parts = [f"<!doctype html><html lang='zh-CN'><head><meta charset='utf-8'><title>{esc(title)}</title>",
+             f"<style>body{{font-family:{CSS_FONT_STACK};max-width:1100px;margin:2em auto;color:#222}}"
              "h1{margin-bottom:0}h2{margin-top:2em}.take{color:#c0392b;font-size:1.1em}img{max-width:100%}"
-             "table{border-collapse:collapse;font-size:.9em}td,th{border:1px solid #ddd;padding:4px 8px;text-align:left}</style></head><body>",
-             f"<h1>{html.escape(title)}</h1><p>{html.escape(subtitle)}</p>"]
+             "table{border-collapse:collapse;font-size:.9em}td,th{border:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}"
+             ".note{color:#777}</style></head><body>",
+             f"<h1>{esc(title)}</h1><p>{esc(subtitle)}</p>"]
+    if data_note:
+        parts.append(f"<p class='take'>{esc(data_note)}</p>")
     for name, png in pngs.items():
-        parts.append(f"<h2>{html.escape(CHART_TITLES.get(name, name))}</h2>")
+        parts.append(f"<h2>{esc(CHART_TITLES.get(name, name))}</h2>")
         if notes.get(name):
-            parts.append(f"<p class='take'>{html.escape(notes[name])}</p>")
-        parts.append(f"<img alt='{html.escape(name)}' src='data:image/png;base64,{base64.b64encode(png).decode()}'>")
-    for name in ("high_risk", "themes"):
-        if name in tables and len(tables[name]):
-            parts.append(f"<h2>{'高升级风险投诉' if name == 'high_risk' else '主题'}</h2>")
-            parts.append(mask_frame(tables[name].head(20)).to_html(index=False, escape=True))
-    parts.append("<p style='color:#777'>个人信息（手机号、身份证号、邮箱、银行卡号、车牌）已脱敏。</p></body></html>")
+            parts.append(f"<p class='take'>{esc(notes[name])}</p>")
+        parts.append(f"<img alt='{esc(CHART_TITLES.get(name, name))}' src='data:image/png;base64,{base64.b64encode(png).decode()}'>")
+    for sheet in sheets:
+        if sheet.name in ("高风险投诉", "主题") and len(sheet.frame):
+            parts.append(f"<h2>{esc(sheet.name)}</h2>")
+            frame = sheet.frame.head(20)
+            parts.append(frame.to_html(index=False, escape=True, formatters={"占比": "{:.0%}".format} if "占比" in frame else None))
+    if actions:
+        parts.append("<h2>建议行动</h2><ol>" + "".join(f"<li><b>{esc(a['title'])}</b>：{esc(a['detail'])}</li>" for a in actions) + "</ol>")
+    parts.append(f"<p class='note'>少于 {MIN_COMPARE} 条的组不比较占比。个人信息（手机号、身份证号、邮箱、银行卡号、车牌）已脱敏。</p></body></html>")
     with atomic_write(path, "w") as fh:
         fh.write("".join(parts))
 
 
-# --- the report ------------------------------------------------------------------------------
 def build_report(df: pd.DataFrame, out_dir: str | Path, formats=FORMATS, period: str = "month", complaint_ratio: float = 0.04,
-                 mask: bool = True, text_column: str | None = None, title: str = "客户投诉根因分析") -> ReportResult:
-    """Write every chart and export the data allows into ``out_dir``; returns files, takeaways, skipped charts."""
+                 mask: bool = True, text_column: str | None = None, title: str = "客户投诉根因分析", data_note: str = "",
+                 meta: dict | None = None) -> ReportResult:
+    """Write every chart and export the data allows into ``out_dir``; returns files, takeaways,
+    recommended actions and skipped charts. ``data_note`` (e.g. how many complaints the model has
+    never seen) goes on the title slide, the summary slide, the workbook, the HTML page and
+    report.meta.json; ``meta`` is added to report.meta.json as is."""
     import matplotlib.pyplot as plt
 
     formats = [f.strip().lower() for f in (formats.split(",") if isinstance(formats, str) else formats) if f.strip()]
@@ -81,46 +94,63 @@ def build_report(df: pd.DataFrame, out_dir: str | Path, formats=FORMATS, period:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     text_col = text_column_of(df, text_column)
-    view = mask_frame(df, [text_col]) if mask else df.copy()
+    # Every text that can reach a file (complaints, channel values, theme names, evidence) is masked here, once.
+    view = mask_frame(df) if mask else df.copy()
     view.attrs["text_column"] = text_col
+    if mask:
+        data_note, title = mask_pii(data_note), mask_pii(title)
     result = ReportResult(out_dir)
-    figs, result.skipped = all_charts(view, period, complaint_ratio, text_col)
-    result.takeaways = takeaways(view, period, complaint_ratio, text_col)
+    words = None
+    if "gap" in view.columns and valid_gaps(view).size:
+        try:
+            words = gap_word_table(view.loc[valid_gaps(view).index], text_col)
+        except ValueError:  # too little text for class TF-IDF
+            words = None
+    figs, result.skipped = all_charts(view, period, complaint_ratio, text_col, words=words)
+    result.takeaways = takeaways(view, period, complaint_ratio, text_col, words=words)
+    result.actions = recommended_actions(view, period)
     pngs = {}
     for name, fig in figs.items():
+        pngs[name] = _png_bytes(fig)  # drawn once: the file, the deck and the HTML page share it
         for fmt in ("png", "svg", "pdf"):
             if fmt in formats:
                 p = out_dir / f"{name}.{fmt}"
-                _save_fig(fig, p, fmt)
+                if fmt == "png":
+                    with atomic_write(p, "wb") as fh:
+                        fh.write(pngs[name])
+                else:
+                    _save_fig(fig, p, fmt)
                 result.files.append(p)
-        pngs[name] = _png_bytes(fig)
         plt.close(fig)
     themes = themes_summary(view, text_col)
-    tables = summary_tables(view, period, themes)
+    recovery = service_recovery(view)
+    sheets = report_sheets(view, period, themes, recovery, text_col)
     gaps = valid_gaps(view)
     try:
         per = period_series(view.loc[gaps.index], period).dropna()
         span = f"{per.min()} – {per.max()}" if len(per) else "全部"
     except NotAvailable:
         span = "全部"
-    subtitle = f"期间 {span}｜投诉 {len(view)} 条，已归因 {len(gaps)} 条｜生成于 {time.strftime('%Y-%m-%d')}"
+    subtitle = f"期间 {span}｜投诉 {len(view):,} 条，已归因 {len(gaps):,} 条｜生成于 {time.strftime('%Y-%m-%d')}"
     if "xlsx" in formats:
-        p = out_dir / "summary.xlsx"
-        with atomic_write(p, "wb") as fh:
-            with pd.ExcelWriter(fh, engine="openpyxl") as xw:
-                for name, t in tables.items():
-                    neutralized(mask_frame(t) if mask else t).to_excel(xw, sheet_name=name[:31], index=False)
-        result.files.append(p)
-    recovery = service_recovery(view)
+        notes = [("报告", title), ("期间", span), ("投诉数", f"{len(view):,} 条（已归因 {len(gaps):,} 条）"),
+                 ("数据说明", data_note or "—"), ("个人信息", "已脱敏（手机号、身份证号、邮箱、银行卡号、车牌）" if mask else "未脱敏"),
+                 ("比较口径", f"每组少于 {MIN_COMPARE} 条时不比较占比（标为「样本不足」）"),
+                 *[(f"要点：{CHART_TITLES.get(k, k)}", v) for k, v in result.takeaways.items()],
+                 *[(f"建议行动 {i}", f"{a['title']}：{a['detail']}") for i, a in enumerate(result.actions, start=1)],
+                 *[("说明", recovery_note_zh(n)) for n in recovery.notes]]
+        result.files.append(write_workbook(out_dir / "summary.xlsx", sheets, notes))
     if "pptx" in formats:
-        p = out_dir / "deck.pptx"
-        write_deck(p, view, pngs, result.takeaways, title, subtitle, themes, tables.get("high_risk"), recovery, text_col)
-        result.files.append(p)
+        data = DeckData(view=view, text_col=text_col, title=title, subtitle=subtitle, notes=result.takeaways, pngs=pngs, themes=themes,
+                        recovery=recovery, actions=result.actions, data_note=data_note, masked=mask)
+        result.files.append(write_deck(out_dir / "deck.pptx", data))
     if "html" in formats:
         p = out_dir / "summary.html"
-        _html(p, title, subtitle, pngs, result.takeaways, tables)
+        _html(p, title, subtitle, data_note, pngs, result.takeaways, sheets, result.actions)
         result.files.append(p)
-    meta = {"masked": mask, "period": period, "complaint_ratio": complaint_ratio, "rows": len(view),
-            "takeaways": result.takeaways, "skipped": result.skipped, "files": [f.name for f in result.files]}
-    (out_dir / "report.meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
+    meta = {**(meta or {}), "masked": mask, "period": period, "complaint_ratio": complaint_ratio, "rows": len(view), "classified": int(len(gaps)),
+            "min_compare": MIN_COMPARE, "data_note": data_note, "takeaways": result.takeaways, "actions": result.actions,
+            "skipped": result.skipped, "files": [f.name for f in result.files]}
+    with atomic_write(out_dir / "report.meta.json", "w") as fh:
+        fh.write(json.dumps(meta, ensure_ascii=False, indent=2))
     return result

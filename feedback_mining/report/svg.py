@@ -1,5 +1,5 @@
-"""Light SVG charts (no matplotlib): the explorer redraws them in milliseconds; same colours and
-titles as the report's charts.
+"""Light SVG charts (no matplotlib): the explorer redraws them in milliseconds; same colours,
+Chinese titles and labels as the report's charts.
 
 >>> svg, why = render_chart("pareto", {"gaps": ["process", "behavior"], "counts": [30, 12]})
 """
@@ -45,16 +45,15 @@ def pareto_svg(counts: pd.Series, taxonomy=None) -> str:
         h = ph * n / vmax
         x = left + i * step + step * 0.2
         body.append(f"<rect x='{x:.1f}' y='{top + ph - h:.1f}' width='{step * 0.6:.1f}' height='{h:.1f}' fill='{colors.get(code, '#BAB0AC')}'/>")
-        body.append(f"<text x='{x + step * 0.3:.1f}' y='{top + ph - h - 4:.1f}' text-anchor='middle' font-size='11'>{int(n)}</text>")
+        body.append(f"<text x='{x + step * 0.3:.1f}' y='{top + ph - h - 4:.1f}' text-anchor='middle' font-size='10'>{int(n)} 条（{n / total:.0%}）</text>")
         body.append(f"<text x='{x + step * 0.3:.1f}' y='{top + ph + 16:.1f}' text-anchor='middle' font-size='12'>{_xml(tax.zh(code) or code)}</text>")
-        body.append(f"<text x='{x + step * 0.3:.1f}' y='{top + ph + 30:.1f}' text-anchor='middle' font-size='10' fill='#666'>{_xml(code)}</text>")
         cum += n
         points.append((x + step * 0.3, top + ph - ph * (cum / total) / 1.1, cum / total))
     body.append(f"<polyline fill='none' stroke='#333' stroke-width='1.8' points='{' '.join(f'{x:.1f},{y:.1f}' for x, y, _ in points)}'/>")
     for x, y, share in points:
-        body.append(f"<circle cx='{x:.1f}' cy='{y:.1f}' r='3.5' fill='#333'/><text x='{x + 7:.1f}' y='{y - 6:.1f}' font-size='10'>{share:.0%}</text>")
+        body.append(f"<circle cx='{x:.1f}' cy='{y:.1f}' r='3.5' fill='#333'/><text x='{x + 7:.1f}' y='{y - 6:.1f}' font-size='10' stroke='white' stroke-width='3' paint-order='stroke'>{share:.0%}</text>")
     body.append(f"<line x1='{left}' y1='{top + ph}' x2='{W_ - right}' y2='{top + ph}' stroke='#333'/>")
-    return _svg(W_, H, body, "投诉根因帕累托图  Gap Pareto")
+    return _svg(W_, H, body, f"投诉根因帕累托图（{int(total)} 条）")
 
 
 def trend_svg(table: pd.DataFrame, taxonomy=None) -> str:
@@ -87,11 +86,11 @@ def trend_svg(table: pd.DataFrame, taxonomy=None) -> str:
     body.append(f"<line x1='{left}' y1='{top + ph}' x2='{W_ - right}' y2='{top + ph}' stroke='#333'/>")
     lx = left
     for code in table.columns:
-        label = f"{tax.zh(code) or code} {code}"
+        label = f"{tax.zh(code) or code}"
         body.append(f"<rect x='{lx}' y='{H - 30}' width='10' height='10' fill='{colors.get(code, '#BAB0AC')}'/>"
                     f"<text x='{lx + 14}' y='{H - 21}' font-size='10'>{_xml(label)}</text>")
-        lx += 14 + 7 * len(label) + 6
-    return _svg(W_, H, body, "各根因投诉趋势（按月）  Gap trend")
+        lx += 14 + 11 * len(label) + 10
+    return _svg(W_, H, body, f"各根因投诉趋势（按月，共 {int(totals.sum())} 条）")
 
 
 def render_chart(kind: str, data: dict[str, Any], taxonomy: Taxonomy | None = None) -> tuple[str | None, str]:
