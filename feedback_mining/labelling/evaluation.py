@@ -24,7 +24,7 @@ from ..paths import repo_root
 from ..text.normalize import normalize_text
 from ..text.privacy import mask_pii
 
-__all__ = ["EvaluationSet", "evaluation_set", "default_devset_path", "match_keys", "label_scope", "SCOPES"]
+__all__ = ["EvaluationSet", "evaluation_set", "default_devset_path", "match_keys", "label_scope", "never_train_keys", "SCOPES"]
 
 #: Where a complaint stands for labelling: the analyst's own data, the corpus training split, or evaluation only.
 SCOPES = ("own", "corpus", "evaluation")
@@ -84,16 +84,28 @@ def evaluation_set(devset: str | os.PathLike | None = None, corpus_path: str | o
                          held["text"].tolist(), held["gap"].tolist(), "corpus_heldout")
 
 
+def _corpus_keys(corpus_path: str | os.PathLike | None) -> tuple[set[str], set[str]]:
+    """Match keys of the bundled corpus: all of it, and its held-out split (``data.read.heldout_split``)."""
+    from ..data.read import load_labeled_corpus
+
+    corpus = load_labeled_corpus(corpus_path)
+    keys = match_keys(corpus["text"].tolist())
+    return set(keys), set(keys[corpus["heldout"].to_numpy()])
+
+
+def never_train_keys(evaluation: EvaluationSet, corpus_path: str | os.PathLike | None = None) -> set[str]:
+    """Texts no retrain may learn from: the evaluation set's and the bundled corpus's held-out split's
+    (``evaluate`` scores that split, so training on it would flatter every later evaluation)."""
+    return evaluation.keys() | _corpus_keys(corpus_path)[1]
+
+
 def label_scope(df: pd.DataFrame, evaluation: EvaluationSet, text_column: str | None = None,
                 corpus_path: str | os.PathLike | None = None) -> pd.Series:
     """Per complaint of ``df``: ``own`` (not in the bundled corpus), ``corpus`` (its training split) or
     ``evaluation`` (the bundled corpus's held-out split, or a text of the evaluation set: never labelled)."""
-    from ..data.read import load_labeled_corpus
-
     col = text_column_of(df, text_column)
     keys = match_keys(df[col].tolist())
-    corpus = load_labeled_corpus(corpus_path)
-    corpus_keys = match_keys(corpus["text"].tolist())
-    held_keys = set(corpus_keys[corpus["heldout"].to_numpy()]) | evaluation.keys()
-    scope = np.where(keys.isin(held_keys), "evaluation", np.where(keys.isin(set(corpus_keys)), "corpus", "own"))
+    corpus_all, _ = _corpus_keys(corpus_path)
+    never = never_train_keys(evaluation, corpus_path)
+    scope = np.where(keys.isin(never), "evaluation", np.where(keys.isin(corpus_all), "corpus", "own"))
     return pd.Series(scope, index=df.index, name="label_scope")

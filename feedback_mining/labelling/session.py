@@ -22,7 +22,7 @@ from ..errors import UserError
 from ..models.taxonomy import load_taxonomy
 from ..text.privacy import mask_pii
 from .acquisition import key_order, proba_columns, uncertainty_queue
-from .evaluation import EvaluationSet, evaluation_set, match_keys
+from .evaluation import EvaluationSet, evaluation_set, match_keys, never_train_keys
 from .store import LabelStore
 
 __all__ = ["LabelSession", "RetrainResult", "retrain_model", "next_model_path", "default_labeller", "model_version"]
@@ -236,9 +236,9 @@ def retrain_model(store: LabelStore | str | os.PathLike, models_dir: str | os.Pa
     if unknown.any():
         notes.append(f"{int(unknown.sum())} 条标注的根因不在分类体系中，已忽略（labels outside the taxonomy）")
     labels = labels[~unknown]
-    excluded = match_keys(labels["text"].tolist()).isin(evaluation.keys()).to_numpy()
+    excluded = match_keys(labels["text"].tolist()).isin(never_train_keys(evaluation, corpus_path)).to_numpy()
     if excluded.any():
-        notes.append(f"{int(excluded.sum())} 条标注属于评估集，未用于训练（labels of evaluation complaints not used）")
+        notes.append(f"{int(excluded.sum())} 条标注属于评估集或内置语料留出集，未用于训练（labels of evaluation complaints not used）")
     labels = labels[~excluded]
     if labels.empty:
         raise UserError("还没有可用于训练的标注：先标注几条投诉再重新训练（no usable labels yet）")

@@ -14,6 +14,7 @@ from __future__ import annotations
 from .explorer import PAGE_SIZE, Explorer
 from .fonts import font_loader
 from .labeller import Labeller
+from .report import show_report
 from .rootcause import RootCauseView
 
-__all__ = ["Explorer", "Labeller", "RootCauseView", "PAGE_SIZE", "font_loader"]
+__all__ = ["Explorer", "Labeller", "RootCauseView", "PAGE_SIZE", "font_loader", "show_report"]

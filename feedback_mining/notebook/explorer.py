@@ -170,7 +170,7 @@ class Explorer(View):
         self.export_button.on_click(guarded(lambda _: self._on_export(), self.export_label, "导出失败"))
         self.auto_export.observe(guarded(lambda _: self._follow_export(), self.export_label, "导出失败"), names="value")
 
-        wrap = W.Layout(flex_flow="row wrap", align_items="flex-start", gap="4px 12px")
+        wrap = W.Layout(flex_flow="row wrap", align_items="flex-start", grid_gap="4px 12px")
         left = W.VBox([self.theme_filter, self.keyword, W.HBox([self.review_only, self.escalation_only])])
         filters = W.Box([self.gap_filter, left, *self.category_filters.values(),
                          *([self.demand_filter] if self.demand_filter else [])], layout=wrap)
@@ -180,13 +180,13 @@ class Explorer(View):
             self._show_dates()
             rows.append(W.Box([self.date_slider, self.date_label], layout=W.Layout(align_items="center", flex_flow="row wrap")))
         rows += [
-            W.Box([self.count_label, self.reset_button, self.timing_label], layout=W.Layout(align_items="center", gap="12px")),
+            W.Box([self.count_label, self.reset_button, self.timing_label], layout=W.Layout(align_items="center", grid_gap="12px")),
             self.status,
-            W.Box([self.pareto, self.trend], layout=W.Layout(flex_flow="row wrap", gap="8px", width="100%")),
+            W.Box([self.pareto, self.trend], layout=W.Layout(flex_flow="row wrap", grid_gap="8px", width="100%")),
             W.HTML(f"<div style='color:{MUTED};font-size:12px;margin-top:4px'>点击一行查看投诉详情；点击表头排序（再点反向）。"
                    "⚑ = 需复核</div>"),
             self.grid, self.detail,
-            W.Box([self.mask_export, self.auto_export, self.export_button], layout=W.Layout(align_items="center", gap="12px",
+            W.Box([self.mask_export, self.auto_export, self.export_button], layout=W.Layout(align_items="center", grid_gap="12px",
                                                                                            flex_flow="row wrap")),
             self.export_label,
         ]

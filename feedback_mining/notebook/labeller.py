@@ -107,7 +107,7 @@ class Labeller(View):
         self.retrain_button.on_click(lambda _: self._on_retrain())
         self.retrain_status = W.HTML()
         self.retrain_status.add_class("fm-retrain-status")
-        row = W.Layout(flex_flow="row wrap", gap="6px", align_items="center")
+        row = W.Layout(flex_flow="row wrap", grid_gap="6px", align_items="center")
         self.widget = W.VBox([
             self.fonts(self._texts_shown()), self.intro, self.progress, self.pad,
             W.Box([*self.gap_buttons, self.skip_button, self.undo_button], layout=row),

@@ -106,7 +106,7 @@ class RootCauseView(View):
             self.heatmap, self.cell_title, self.cell_grid, self.detail,
             W.HTML("<h4 style='margin:12px 0 4px'>各根因的特征词</h4>"), self.words_gap, self.words,
             W.HTML("<h4 style='margin:12px 0 4px'>两个月对比：哪些根因 / 主题在增长或减少</h4>"),
-            W.Box([self.period_a, self.period_b, self.compare_by], layout=W.Layout(align_items="center", flex_flow="row wrap", gap="8px")),
+            W.Box([self.period_a, self.period_b, self.compare_by], layout=W.Layout(align_items="center", flex_flow="row wrap", grid_gap="8px")),
             self.compare, self.export_label,
         ], layout=W.Layout(width="100%"))
         self.widget.add_class("fm-root-causes")
