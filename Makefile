@@ -12,7 +12,7 @@ SHARED ?= ../shared/corpora
 help:
 	@echo "make demo   - classify + themes + charts + deck on the bundled corpus into $(OUT)/"
 	@echo "make test   - install test dependencies and run the whole test suite"
-	@echo "make lab    - JupyterLab on notebooks/"
+	@echo "make lab    - JupyterLab on notebooks/ (root: the project folder)"
 	@echo "make bench  - speed/quality benchmarks on ../shared/corpora (prints figures)"
 
 $(PY):
@@ -45,14 +45,16 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed-test browser
 	$(PY) -m pytest
 
+# The server's root is the project folder (notebook 04 links files under out/), opened on notebooks/.
 lab: $(VENV)/.installed-test
-	$(VENV)/bin/jupyter lab notebooks/
+	$(VENV)/bin/jupyter lab --ServerApp.root_dir=. --ServerApp.default_url=/lab/tree/notebooks
 
 bench: $(VENV)/.installed-test
 	$(PY) benchmarks/bench_segment.py --corpus $(SHARED)/online_shopping_10_cats.csv
 	$(PY) benchmarks/bench_gap_quality.py
 	$(PY) benchmarks/bench_themes.py --corpus $(SHARED)/online_shopping_10_cats.csv --waimai $(SHARED)/waimai_10k.csv
 	$(PY) benchmarks/bench_classify.py --corpus $(SHARED)/online_shopping_10_cats.csv
+	$(PY) benchmarks/bench_explorer.py
 
 clean:
 	rm -rf out .pytest_cache

@@ -19,6 +19,7 @@ from .data.columns import (
     CLOSED_COLUMNS,
     CUSTOMER_COLUMNS,
     GENERATED_COLUMNS,
+    HUMAN_LABEL_COLUMNS,
     INPUT_SUFFIX,
     NOISE_NAME,
     RECEIVED_COLUMNS,
@@ -39,6 +40,8 @@ __all__ = ["NOISE_NAME", "parse_dates", "period_series", "categorical_columns", 
            "split_values", "contiguous_months", "DEMAND_COLUMN", "VALUE_NAMES"]
 
 _MAX_CATEGORY_VALUES = 50
+#: Keyword masks kept per term: changing another filter while a keyword is set costs no new text search.
+_TERM_CACHE = 32
 #: The classifier's multi-valued demand column ("refund|apology"): filtered by single values.
 DEMAND_COLUMN = "customer_demand"
 #: Chinese names for values the package or the bundled corpus writes (filters and tables show them;
@@ -95,9 +98,10 @@ def categorical_columns(df: pd.DataFrame, text_column: str | None = None, max_va
     """Text columns with 2–``max_values`` distinct values (industry, channel, store …), in table order.
 
     The complaint text, ids, dates, the columns with their own filter (gap, theme, risk, demand,
-    needs_review) and input columns kept beside an output of the same name (``gap_input``) are left out.
+    needs_review), a labelled corpus's human labels (gap, escalation, customer_demand) and input columns
+    kept beside an output of the same name (``gap_input``) are left out.
     """
-    skip = set(GENERATED_COLUMNS) | {text_column, find_date_column(df)}
+    skip = set(GENERATED_COLUMNS) | set(HUMAN_LABEL_COLUMNS) | {text_column, find_date_column(df)}
     out = []
     for c in df.columns:
         if c in skip or str(c).startswith("proba_") or INPUT_SUFFIX in str(c) or not _is_text_dtype(df[c]):
@@ -113,9 +117,9 @@ def column_label(column: str) -> str:
     return {**SEGMENT_COLUMNS, DEMAND_COLUMN: "客户诉求", "escalation_risk": "升级风险", "theme_name": "主题"}.get(column, column)
 
 
-def value_label(column: str, value: object, taxonomy: Taxonomy | None = None) -> str:
+def value_label(column: str, value: object, taxonomy: Taxonomy | None = None, short: bool = False) -> str:
     """A value as the Chinese interface shows it: a gap's Chinese name, a demand's (「退款」), a known
-    industry code's with the code in brackets (「汽车 (auto)」), any other value as it is in the data."""
+    industry code's with the code in brackets (「汽车 (auto)」; ``short``: 「汽车」), any other value as it is."""
     v = "" if value is None else str(value)
     if column == "gap":
         return (taxonomy or load_taxonomy()).zh(v) or v
@@ -124,7 +128,7 @@ def value_label(column: str, value: object, taxonomy: Taxonomy | None = None) ->
 
         return DEMANDS[v][0] if v in DEMANDS else v
     name = VALUE_NAMES.get(column, {}).get(v)
-    return v if name is None else (name if column == "escalation_risk" else f"{name} ({v})")
+    return v if name is None else (name if short or column == "escalation_risk" else f"{name} ({v})")
 
 
 def split_values(values: pd.Series, sep: str = "|") -> list[str]:
@@ -182,6 +186,7 @@ class ComplaintFilter:
         self._dates: pd.Series | None = None
         self._columns: dict[str, pd.Series] = {}
         self._demands: tuple[list[str], np.ndarray] | None = None
+        self._terms: dict[str, np.ndarray] = {}
 
     # -- prepared columns
     @property
@@ -229,10 +234,15 @@ class ComplaintFilter:
         """Every whitespace-separated term must occur in the original or the normalized text."""
         out = np.ones(len(self.df), dtype=bool)
         for term in keyword.split():
-            norm_term = normalize_text(term).lower()
-            hit = self.normalized_text.str.contains(norm_term, regex=False).to_numpy(dtype=bool)
-            if term != norm_term:  # e.g. 態度 / ＡＰＰ: also look for the spelling as typed
-                hit = hit | self.raw_text.str.contains(term, regex=False).to_numpy(dtype=bool)
+            hit = self._terms.pop(term, None)
+            if hit is None:
+                norm_term = normalize_text(term).lower()
+                hit = self.normalized_text.str.contains(norm_term, regex=False).to_numpy(dtype=bool)
+                if term != norm_term:  # e.g. 態度 / ＡＰＰ: also look for the spelling as typed
+                    hit = hit | self.raw_text.str.contains(term, regex=False).to_numpy(dtype=bool)
+            self._terms[term] = hit  # most recent last
+            while len(self._terms) > _TERM_CACHE:
+                self._terms.pop(next(iter(self._terms)))
             out = out & hit
         return out
 

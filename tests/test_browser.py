@@ -184,6 +184,7 @@ def platform_fonts(page, selector: str) -> list[dict]:
 
 # the text actually drawn under an element: SVG <title> tooltips, <style> and <script> are not drawn
 _RENDERED_TEXT = """(root) => {
+  if (root.tagName === 'SELECT' && !root.multiple) return root.selectedOptions[0]?.textContent || '';  // closed: one shown
   const out = [], walk = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
   for (let n = walk.nextNode(); n; n = walk.nextNode()) if (!n.parentElement.closest('title, style, script')) out.push(n.data);
   return out.join('');
@@ -309,7 +310,8 @@ def test_explorer_fonts_grid_click_and_pareto_filter(browser_page):
     row.click()
     page.locator(".fm-explorer .fm-detail", has_text=cid).wait_for(timeout=60_000)
 
-    for sel in (".jp-MarkdownOutput h1", ".fm-explorer h3", ".fm-count", ".fm-gap-filter .widget-label", ".fm-pareto svg",
+    for sel in (".jp-MarkdownOutput h1", ".fm-explorer h3", ".fm-count", ".fm-gap-filter .widget-label", ".fm-gap-filter select",
+                ".fm-explorer .widget-dropdown select", ".fm-pareto svg",
                 ".fm-trend svg", ".fm-grid table", ".fm-explorer .fm-detail", ".fm-explorer .jupyter-button"):
         assert_cjk_renders(page, sel)
     if page.locator(".fm-font-status").first.get_attribute("data-emoji") is not None:

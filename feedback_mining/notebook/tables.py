@@ -38,14 +38,14 @@ def complaint_grid(df: pd.DataFrame, text_column: str, taxonomy: Taxonomy, color
     cols: list[dict[str, Any]] = [
         {"key": "id", "label": "编号", "width": "8%", "kind": "code", "sort_by": "complaint_id" if "complaint_id" in df else None},
         {"key": "gap", "label": "根因", "width": "8%", "kind": "badge", "sort_by": "gap_zh" if "gap_zh" in df else None},
-        {"key": "conf", "label": "置信度", "width": "6%", "kind": "pct", "title": "置信度（⚑ 需复核）",
+        {"key": "conf", "label": "置信度", "width": "7%", "kind": "pct", "title": "置信度（⚑ 需复核）",
          "sort_by": "gap_confidence" if "gap_confidence" in df else None},
     ]
     if "theme_name" in df.columns:
         cols.append({"key": "theme", "label": "主题", "width": "11%", "sort_by": "theme_name"})
     cols += [{"key": f"cat:{c}", "label": column_label(c), "width": "7%", "sort_by": c} for c in cats]
     if date_col:
-        cols.append({"key": "date", "label": "日期", "width": "9%", "kind": "code", "sort_by": date_col})
+        cols.append({"key": "date", "label": "日期", "width": "10%", "kind": "code", "sort_by": date_col})
     if "escalation_risk" in df.columns:
         cols.append({"key": "risk", "label": "风险", "width": "5%", "sort_by": "escalation_risk"})
     used = sum(float(c["width"].rstrip("%")) for c in cols)
@@ -64,7 +64,7 @@ def complaint_grid(df: pd.DataFrame, text_column: str, taxonomy: Taxonomy, color
             if "theme_name" in page.columns:
                 cells["theme"] = plain(r["theme_name"], 40)
             for c in cats:
-                cells[f"cat:{c}"] = value_label(c, r[c])
+                cells[f"cat:{c}"] = value_label(c, r[c], short=True)
             if date_col:
                 cells["date"] = str(r[date_col])[:10] if pd.notna(r[date_col]) else ""
             if "escalation_risk" in page.columns:

@@ -124,7 +124,7 @@ function stacked(svg, W, d, sel, pick, measure) {
 }
 
 function heatmap(svg, W, d, sel, pick, measure) {
-  const top = 40, rowH = 28, totalW = 64;
+  const top = 62, rowH = 28, totalW = 64;
   const left = Math.min(Math.max(120, W * 0.28), 300), nc = d.cols.length;
   const cw = (W - left - totalW - 8) / Math.max(1, nc);
   d.cols.forEach((c, j) => {

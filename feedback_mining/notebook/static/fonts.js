@@ -13,7 +13,10 @@ function appendFamily(family) {
 
 // SVG that pins a generic family by attribute (d3 / bqplot axes: font-family="sans-serif") never reaches a
 // web font; a CSS rule beats a presentation attribute. bqplot keeps its fonts in :root variables.
-const SVG_RULE = `svg[font-family="sans-serif"], svg [font-family="sans-serif"], svg[font-family="serif"], svg [font-family="serif"]
+// Form controls do not inherit the page font: <select> options, <input> text and placeholders would stay boxes.
+const SVG_RULE = `.jp-OutputArea select, .jp-OutputArea option, .jp-OutputArea input, .jp-OutputArea textarea,
+.jupyter-widgets select, .jupyter-widgets input, .jupyter-widgets textarea { font-family: var(--jp-ui-font-family); }
+svg[font-family="sans-serif"], svg [font-family="sans-serif"], svg[font-family="serif"], svg [font-family="serif"]
   { font-family: var(--jp-content-font-family); }
 html:root { --bq-font: 12px var(--jp-content-font-family); --bq-axislabel-font: 14px var(--jp-content-font-family);
   --bq-mainheading-font: 16px var(--jp-content-font-family); }`;
