@@ -2,6 +2,7 @@
 
     pip install 'fonttools[woff]'          # brotli, only needed to write WOFF2
     python tools/build_cjk_font.py         # ≈ 45 s on a 2-core machine
+    python tools/build_cjk_font.py --coverage corpora/complaints_labeled.csv ../shared/corpora/*.csv
 
 Writes ``feedback_mining/notebook/static/fonts/NotoSansSC-gb2312.woff2`` and, beside it, a ``.json``
 with the recipe (version, character count and hash), the source font's SHA-256 and the output's
@@ -23,7 +24,24 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from feedback_mining.notebook.fonts import SUBSET_FILE, build_face, font_recipe, source_font, subset_chars  # noqa: E402
 
 
+def coverage(paths: list[str]) -> None:
+    """Share of the CJK-range characters (≥ U+2E80) of ``paths`` that the subset covers."""
+    import collections
+
+    from feedback_mining.notebook.fonts import in_subset
+
+    cnt: collections.Counter = collections.Counter()
+    for p in paths:
+        cnt.update(ch for ch in Path(p).read_text(encoding="utf-8", errors="replace") if ord(ch) >= 0x2E80)
+    total = sum(cnt.values()) or 1
+    print(f"{sum(cnt.values())} occurrences, {len(cnt)} distinct characters; the subset covers "
+          f"{sum(v for c, v in cnt.items() if in_subset(c)) / total:.3%} of occurrences, "
+          f"{sum(1 for c in cnt if in_subset(c)) / max(len(cnt), 1):.1%} of distinct characters")
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["--coverage"]:
+        return coverage(sys.argv[2:])
     t0 = time.perf_counter()
     data = build_face(subset_chars(), flavor="woff2")
     SUBSET_FILE.parent.mkdir(parents=True, exist_ok=True)
