@@ -310,7 +310,7 @@ def test_explorer_fonts_grid_click_and_pareto_filter(browser_page):
     row.click()
     page.locator(".fm-explorer .fm-detail", has_text=cid).wait_for(timeout=60_000)
 
-    for sel in (".jp-MarkdownOutput h1", ".fm-explorer h3", ".fm-count", ".fm-gap-filter .widget-label", ".fm-gap-filter select",
+    for sel in (".jp-MarkdownOutput h1", ".jp-CodeCell .cm-content", ".fm-explorer h3", ".fm-count", ".fm-gap-filter .widget-label", ".fm-gap-filter select",
                 ".fm-explorer .widget-dropdown select", ".fm-pareto svg",
                 ".fm-trend svg", ".fm-grid table", ".fm-explorer .fm-detail", ".fm-explorer .jupyter-button"):
         assert_cjk_renders(page, sel)

@@ -31,23 +31,24 @@ def complaint_grid(df: pd.DataFrame, text_column: str, taxonomy: Taxonomy, color
                    categories: Sequence[str] = (), page_size: int = 20) -> DataGrid:
     """A :class:`DataGrid` of complaints: id, gap, confidence, theme, up to two categories, date, risk, text.
 
-    Widths are shares of the table, so the complaint text keeps about half of it from 1200 to 1920 px.
+    Widths are shares of the table; below 900 px the second category and the risk column are left out
+    (``optional``), so the complaint text keeps 40–50 % of the width from 1200 to 1920 px.
     """
     date_col = find_date_column(df)
     cats = [c for c in categories if c in df.columns][:2]
     cols: list[dict[str, Any]] = [
         {"key": "id", "label": "编号", "width": "8%", "kind": "code", "sort_by": "complaint_id" if "complaint_id" in df else None},
-        {"key": "gap", "label": "根因", "width": "8%", "kind": "badge", "sort_by": "gap_zh" if "gap_zh" in df else None},
+        {"key": "gap", "label": "根因", "width": "9%", "kind": "badge", "sort_by": "gap_zh" if "gap_zh" in df else None},
         {"key": "conf", "label": "置信度", "width": "7%", "kind": "pct", "title": "置信度（⚑ 需复核）",
          "sort_by": "gap_confidence" if "gap_confidence" in df else None},
     ]
     if "theme_name" in df.columns:
-        cols.append({"key": "theme", "label": "主题", "width": "11%", "sort_by": "theme_name"})
-    cols += [{"key": f"cat:{c}", "label": column_label(c), "width": "7%", "sort_by": c} for c in cats]
+        cols.append({"key": "theme", "label": "主题", "width": "10%", "sort_by": "theme_name"})
+    cols += [{"key": f"cat:{c}", "label": column_label(c), "width": "7%", "sort_by": c, "optional": i > 0} for i, c in enumerate(cats)]
     if date_col:
-        cols.append({"key": "date", "label": "日期", "width": "10%", "kind": "code", "sort_by": date_col})
+        cols.append({"key": "date", "label": "日期", "width": "12%", "kind": "code", "sort_by": date_col})
     if "escalation_risk" in df.columns:
-        cols.append({"key": "risk", "label": "风险", "width": "5%", "sort_by": "escalation_risk"})
+        cols.append({"key": "risk", "label": "风险", "width": "5%", "sort_by": "escalation_risk", "optional": True})
     used = sum(float(c["width"].rstrip("%")) for c in cols)
     cols.append({"key": "text", "label": "投诉内容（已脱敏）", "width": f"{100 - used:.0f}%", "kind": "text"})
     zh_colors = {taxonomy.zh(c) or c: col for c, col in colors.items()}

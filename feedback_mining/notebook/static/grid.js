@@ -29,8 +29,17 @@ function render({ model, el: root }) {
     model.save_changes();
   }
 
+  // below NARROW px the optional columns are left out and the complaint text takes their room
+  const NARROW = 900;
+  function visibleColumns() {
+    const all = model.get("columns"), narrow = (wrap.clientWidth || 1000) < NARROW;
+    const cols = all.filter((c) => !(narrow && c.optional));
+    const used = cols.filter((c) => c.kind !== "text").reduce((a, c) => a + parseFloat(c.width || "0"), 0);
+    return cols.map((c) => (c.kind === "text" ? { ...c, width: `${Math.max(20, 100 - used)}%` } : c));
+  }
+
   function draw() {
-    const cols = model.get("columns"), rows = model.get("rows"), colors = model.get("colors") || {};
+    const cols = visibleColumns(), rows = model.get("rows"), colors = model.get("colors") || {};
     const sort = model.get("sort") || {}, sel = (model.get("selected") || {})._rid;
     const page = model.get("page"), pages = model.get("pages"), total = model.get("total");
     info.textContent = model.get("caption") || `第 ${page + 1} / ${pages} 页 · 共 ${total} 条`;
@@ -91,7 +100,14 @@ function render({ model, el: root }) {
   for (const k of ["rows", "columns", "selected", "sort", "page", "pages", "total", "caption", "colors"]) {
     model.on(`change:${k}`, draw);
   }
+  let narrow = null;
+  const ro = new ResizeObserver(() => {
+    const now = wrap.clientWidth < NARROW;
+    if (now !== narrow) { narrow = now; draw(); }
+  });
+  ro.observe(wrap);
   draw();
+  return () => ro.disconnect();
 }
 
 export default { render };
