@@ -12,7 +12,7 @@ SHARED ?= ../shared/corpora
 help:
 	@echo "make demo   - classify + themes + charts + deck on the bundled corpus into $(OUT)/"
 	@echo "make test   - install test dependencies and run the whole test suite"
-	@echo "make lab    - JupyterLab on notebooks/"
+	@echo "make lab    - JupyterLab on notebooks/ (root: the project folder)"
 	@echo "make bench  - speed/quality benchmarks on ../shared/corpora (prints figures)"
 	@echo "make model  - rebuild the shipped default gap model from corpora/"
 
@@ -46,8 +46,9 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed-test browser
 	$(PY) -m pytest
 
+# The server's root is the project folder (notebook 04 links files under out/), opened on notebooks/.
 lab: $(VENV)/.installed-test
-	$(VENV)/bin/jupyter lab notebooks/
+	$(VENV)/bin/jupyter lab --ServerApp.root_dir=. --ServerApp.default_url=/lab/tree/notebooks
 
 # Rebuild the shipped default model (feedback_mining/resources/gap-default.npz) from corpora/.
 model: $(VENV)/.installed
@@ -59,6 +60,7 @@ bench: $(VENV)/.installed-test
 	$(PY) benchmarks/bench_report_signals.py
 	$(PY) benchmarks/bench_themes.py --corpus $(SHARED)/online_shopping_10_cats.csv --waimai $(SHARED)/waimai_10k.csv
 	$(PY) benchmarks/bench_classify.py --corpus $(SHARED)/online_shopping_10_cats.csv
+	$(PY) benchmarks/bench_explorer.py
 
 clean:
 	rm -rf out .pytest_cache

@@ -19,9 +19,12 @@ from .data.columns import (
     CLOSED_COLUMNS,
     CUSTOMER_COLUMNS,
     GENERATED_COLUMNS,
+    HUMAN_LABEL_COLUMNS,
+    INPUT_SUFFIX,
     NOISE_NAME,
     RECEIVED_COLUMNS,
     RESPONDED_COLUMNS,
+    SEGMENT_COLUMNS,
     find_date_column,
     find_segment_column,
     pick_column,
@@ -33,9 +36,21 @@ from .text.normalize import normalize_text
 
 __all__ = ["NOISE_NAME", "parse_dates", "period_series", "categorical_columns", "ComplaintFilter", "filter_frame",
            "has_gap", "valid_gaps", "gap_order", "crosstab_theme_gap", "month_labels", "compare_periods", "theme_table",
-           "RecoveryFigures", "service_recovery", "as_bool", "as_list", "distinctive_words"]
+           "RecoveryFigures", "service_recovery", "as_bool", "as_list", "distinctive_words", "column_label", "value_label",
+           "split_values", "contiguous_months", "DEMAND_COLUMN", "VALUE_NAMES"]
 
 _MAX_CATEGORY_VALUES = 50
+#: Keyword masks kept per term: changing another filter while a keyword is set costs no new text search.
+_TERM_CACHE = 32
+#: The classifier's multi-valued demand column ("refund|apology"): filtered by single values.
+DEMAND_COLUMN = "customer_demand"
+#: Chinese names for values the package or the bundled corpus writes (filters and tables show them;
+#: the data keeps its own values). Other values are shown as they are in the data.
+VALUE_NAMES = {
+    "industry": {"auto": "汽车", "food": "餐饮", "telecom_bank": "通信/银行", "property": "房地产", "ecommerce": "电商/快递",
+                 "hotel": "酒店/旅游"},
+    "escalation_risk": {"high": "高", "watch": "关注", "none": "无"},
+}
 
 
 # --- dates and periods --------------------------------------------------------------------------
@@ -82,18 +97,59 @@ def as_bool(s: pd.Series) -> np.ndarray:
 def categorical_columns(df: pd.DataFrame, text_column: str | None = None, max_values: int = _MAX_CATEGORY_VALUES) -> list[str]:
     """Text columns with 2–``max_values`` distinct values (industry, channel, store …), in table order.
 
-    The complaint text, ids, dates and the columns with their own filter (gap, theme, risk,
-    needs_review) are left out.
+    The complaint text, ids, dates, the columns with their own filter (gap, theme, risk, demand,
+    needs_review), a labelled corpus's human labels (gap, escalation, customer_demand) and input columns
+    kept beside an output of the same name (``gap_input``) are left out.
     """
-    skip = set(GENERATED_COLUMNS) | {text_column, find_date_column(df)}
+    skip = set(GENERATED_COLUMNS) | set(HUMAN_LABEL_COLUMNS) | {text_column, find_date_column(df)}
     out = []
     for c in df.columns:
-        if c in skip or str(c).startswith("proba_") or not _is_text_dtype(df[c]):
+        if c in skip or str(c).startswith("proba_") or INPUT_SUFFIX in str(c) or not _is_text_dtype(df[c]):
             continue
         n = df[c].nunique(dropna=True)
         if 2 <= n <= max_values:
             out.append(str(c))
     return out
+
+
+def column_label(column: str) -> str:
+    """A column's Chinese name: ``column_label("channel") → "渠道"``; unknown columns keep their name."""
+    return {**SEGMENT_COLUMNS, DEMAND_COLUMN: "客户诉求", "escalation_risk": "升级风险", "theme_name": "主题"}.get(column, column)
+
+
+def value_label(column: str, value: object, taxonomy: Taxonomy | None = None, short: bool = False) -> str:
+    """A value as the Chinese interface shows it: a gap's Chinese name, a demand's (「退款」), a known
+    industry code's with the code in brackets (「汽车 (auto)」; ``short``: 「汽车」), any other value as it is."""
+    v = "" if value is None else str(value)
+    if column == "gap":
+        return (taxonomy or load_taxonomy()).zh(v) or v
+    if column == DEMAND_COLUMN:
+        from .models.escalation import DEMANDS
+
+        return DEMANDS[v][0] if v in DEMANDS else v
+    name = VALUE_NAMES.get(column, {}).get(v)
+    return v if name is None else (name if short or column == "escalation_risk" else f"{name} ({v})")
+
+
+def split_values(values: pd.Series, sep: str = "|") -> list[str]:
+    """The single values of a multi-valued column ("refund|apology"), most frequent first."""
+    s = values[values.notna()].astype(str)
+    parts = s.str.split(sep, regex=False).explode().str.strip()
+    return parts[parts.ne("") & parts.ne("nan")].value_counts(sort=True).index.tolist()
+
+
+def contiguous_months(dates: pd.Series) -> tuple[np.ndarray, pd.PeriodIndex]:
+    """Each date's month as an index into every month from the first to the last (-1: no date), so
+    months without complaints are counted as zero instead of disappearing from a trend."""
+    months = dates.dt.to_period("M")
+    ok = months.notna().to_numpy()
+    if not ok.any():
+        return np.full(len(dates), -1, dtype=np.int64), pd.PeriodIndex([], freq="M")
+    span = pd.period_range(months[ok].min(), months[ok].max(), freq="M")
+    codes = np.full(len(dates), -1, dtype=np.int64)
+    ordinals = np.array([p.ordinal for p in months[ok]], dtype=np.int64)
+    codes[ok] = ordinals - span[0].ordinal
+    return codes, span
 
 
 # --- filtering -----------------------------------------------------------------------------------
@@ -129,6 +185,8 @@ class ComplaintFilter:
         self._raw: pd.Series | None = None
         self._dates: pd.Series | None = None
         self._columns: dict[str, pd.Series] = {}
+        self._demands: tuple[list[str], np.ndarray] | None = None
+        self._terms: dict[str, np.ndarray] = {}
 
     # -- prepared columns
     @property
@@ -176,21 +234,38 @@ class ComplaintFilter:
         """Every whitespace-separated term must occur in the original or the normalized text."""
         out = np.ones(len(self.df), dtype=bool)
         for term in keyword.split():
-            norm_term = normalize_text(term).lower()
-            hit = self.normalized_text.str.contains(norm_term, regex=False).to_numpy(dtype=bool)
-            if term != norm_term:  # e.g. 態度 / ＡＰＰ: also look for the spelling as typed
-                hit = hit | self.raw_text.str.contains(term, regex=False).to_numpy(dtype=bool)
+            hit = self._terms.pop(term, None)
+            if hit is None:
+                norm_term = normalize_text(term).lower()
+                hit = self.normalized_text.str.contains(norm_term, regex=False).to_numpy(dtype=bool)
+                if term != norm_term:  # e.g. 態度 / ＡＰＰ: also look for the spelling as typed
+                    hit = hit | self.raw_text.str.contains(term, regex=False).to_numpy(dtype=bool)
+            self._terms[term] = hit  # most recent last
+            while len(self._terms) > _TERM_CACHE:
+                self._terms.pop(next(iter(self._terms)))
             out = out & hit
         return out
 
+    def demand_matrix(self) -> tuple[list[str], np.ndarray]:
+        """The single demand values and a complaints × values boolean matrix (computed once)."""
+        if self._demands is None:
+            s = self.column(DEMAND_COLUMN)
+            values = split_values(s)
+            parts = s.str.split("|", regex=False)
+            self._demands = (values, np.column_stack([parts.map(lambda p, v=v: v in p).to_numpy(dtype=bool) for v in values])
+                             if values else np.zeros((len(s), 0), dtype=bool))
+        return self._demands
+
     def mask(self, gaps: Iterable[str] | str | None = None, theme: Any = None,
              categories: dict[str, Any] | None = None, date_range: tuple[Any, Any] | None = None,
-             keyword: str | None = None, needs_review_only: bool = False, escalation_only: bool = False) -> np.ndarray:
+             keyword: str | None = None, needs_review_only: bool = False, escalation_only: bool = False,
+             demands: Iterable[str] | str | None = None) -> np.ndarray:
         """Boolean array of the complaints matching every given filter (None / empty = no filter).
 
         gaps: gap codes or Chinese names; theme: theme id(s) or name(s); categories: {column:
         value or values}; date_range: (start, end), either may be None, a bare end date includes
-        that whole day; keyword: terms that must all occur (original or normalized text).
+        that whole day; keyword: terms that must all occur (original or normalized text);
+        demands: single demand values, a complaint asking for any of them matches.
         """
         df = self.df
         m = np.ones(len(df), dtype=bool)
@@ -226,6 +301,11 @@ class ComplaintFilter:
                 stop, exclusive = _day_end(pd.Timestamp(end))
                 m = m & ((d < np.datetime64(stop)) if exclusive else (d <= np.datetime64(stop)))
             m = m & ~pd.isna(d)
+        wanted = [str(v) for v in as_list(demands)]
+        if wanted:
+            values, matrix = self.demand_matrix()
+            cols = [values.index(v) for v in wanted if v in values]
+            m = m & (matrix[:, cols].any(axis=1) if cols else np.zeros(len(df), dtype=bool))
         if keyword and keyword.strip():
             m = m & self.keyword_mask(keyword)
         if needs_review_only:
@@ -246,7 +326,7 @@ class ComplaintFilter:
 def filter_frame(df: pd.DataFrame, gaps: Iterable[str] | str | None = None, theme: Any = None,
                  categories: dict[str, Any] | None = None, date_range: tuple[Any, Any] | None = None,
                  keyword: str | None = None, needs_review_only: bool = False, escalation_only: bool = False,
-                 *, text_column: str | None = None) -> pd.DataFrame:
+                 demands: Iterable[str] | str | None = None, *, text_column: str | None = None) -> pd.DataFrame:
     """The complaints of ``df`` matching every filter (the explorer's filters, without widgets).
 
     >>> filter_frame(df, gaps=["process", "behavior"], categories={"channel": "App"},
@@ -254,7 +334,7 @@ def filter_frame(df: pd.DataFrame, gaps: Iterable[str] | str | None = None, them
     """
     return ComplaintFilter(df, text_column).filter(
         gaps=gaps, theme=theme, categories=categories, date_range=date_range, keyword=keyword,
-        needs_review_only=needs_review_only, escalation_only=escalation_only)
+        needs_review_only=needs_review_only, escalation_only=escalation_only, demands=demands)
 
 
 # --- root causes -----------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The four notebooks: committed clean, and each runs top to bottom headless (nbclient, cwd = notebooks/)."""
+"""The four notebooks: committed clean, thin, and each runs top to bottom headless (nbclient, cwd = notebooks/)."""
 from __future__ import annotations
 
 import os
@@ -30,6 +30,8 @@ def test_notebook_is_committed_clean(name):
         assert f"\n{name_} = " in params[0].source
     assert 'corpus_file("complaints_labeled.csv")' in params[0].source
     assert nb.metadata["kernelspec"]["name"] == "python3"
+    assert sum(len(c.source.splitlines()) for c in code) <= 40, "notebooks stay thin: the views live in the package"
+    assert any(ord(ch) > 0x4E00 for ch in nb.cells[0].source), "the notebook speaks Chinese"
 
 
 def _run(name: str) -> tuple[object, float]:
@@ -71,5 +73,16 @@ def test_notebook_runs_headless(name):
         for f in ("deck.pptx", "summary.xlsx", "summary.html", "gap_pareto.png"):
             assert (report / f).exists() and os.path.getmtime(report / f) >= started - 1
         assert "image/png" in mimes
+        html = "".join("".join(o.get("data", {}).get("text/html", "")) for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+        assert html.count("class='fm-report-link'") == 3  # deck, workbook, HTML page
+        assert "deck.pptx" in html and "summary.xlsx" in html and "summary.html" in html
+        pngs = [p for p in report.glob("*.png") if os.path.getmtime(p) >= started - 1]
+        shown = sum("image/png" in o.get("data", {}) for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+        assert shown == len(pngs) >= 5, f"{shown} charts shown of {len(pngs)} written"  # every chart
     if name == "02_root_causes.ipynb":
         assert (ROOT / "out" / "notebooks" / "root_causes" / "theme_x_gap_counts.csv").exists()
+        assert (ROOT / "out" / "notebooks" / "root_causes" / "compare_current.csv").exists()
+        said = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+        what_new = [c for c in nb.cells if c.cell_type == "code" and "what_is_new" in c.source][0]
+        assert what_new.outputs, "the what-is-new cell shows a result or says why it cannot"
+        assert "what_is_new" in said or any("data" in o for o in what_new.outputs)

@@ -1,8 +1,8 @@
-"""Widget logic without a browser: filters, queue, labels, undo, concurrent writers, count label, export."""
+"""Views and their logic without a browser: filters (Chinese values, demand split), clickable charts and grid,
+labels that count (queue scope, one-key labelling, retrain through train_with_labels), live exports, fonts."""
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import sys
 import textwrap
@@ -12,13 +12,31 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from feedback_mining.models.registry import load_model
-
 pytest.importorskip("ipywidgets")
 
-from feedback_mining.analysis import categorical_columns, compare_periods, crosstab_theme_gap, distinctive_words, filter_frame
-from feedback_mining.labelling import LabelSession, gap_margins, model_version, retrain_model, uncertainty_queue
-from feedback_mining.notebook import Explorer, Labeller, PAGE_SIZE, RootCauseView
+from feedback_mining.analysis import (
+    categorical_columns,
+    compare_periods,
+    contiguous_months,
+    crosstab_theme_gap,
+    filter_frame,
+    split_values,
+    value_label,
+)
+from feedback_mining.data.read import heldout_split, load_labeled_corpus
+from feedback_mining.labelling import (
+    KEY_ORDER,
+    LabelSession,
+    evaluation_set,
+    gap_margins,
+    label_scope,
+    model_version,
+    retrain_model,
+    uncertainty_queue,
+)
+from feedback_mining.notebook import PAGE_SIZE, Explorer, Labeller, RootCauseView, fonts
+from feedback_mining.notebook import html as nbhtml
+from feedback_mining.notebook.report import chart_files, report_links_html
 from feedback_mining.paths import PROJECT_ROOT, repo_root
 from feedback_mining.pipeline import load_classified
 from feedback_mining.errors import UserError  # noqa: E402
@@ -160,75 +178,6 @@ def test_compare_periods(toy):
         compare_periods(toy, "2025-13", "2025-11")
 
 
-def _listed_ids(cell_html: str) -> list[str]:
-    """The complaint ids in a cell's table (first column), in display order."""
-    return re.findall(r"<tr><td[^>]*><span style='white-space:nowrap'>([^<]+)</span></td>", cell_html)
-
-
-def test_root_cause_view_cell_lists_that_cells_complaints_most_confident_first(classified):
-    df, _ = classified
-    view = RootCauseView(df, max_rows=15)
-    theme = view.counts.index[0]
-    view.theme_pick.value = theme
-    view.gap_pick.value = "process"
-    cell = df[(df["theme_name"] == theme) & (df["gap"] == "process")]
-    assert len(cell) > 15 and int(view.counts.at[theme, "process"]) == len(cell)
-    assert f"：{len(cell)} 条，显示前 15 条" in view.cell_list.value
-    shown = _listed_ids(view.cell_list.value)
-    confidence = cell.set_index("complaint_id")["gap_confidence"].astype(float)
-    assert len(shown) == 15 and set(shown) <= set(confidence.index)
-    assert confidence[shown].is_monotonic_decreasing
-    assert confidence.drop(shown).max() <= confidence[shown].min()
-    view.gap_pick.value = ""  # the whole theme
-    assert f"：{int(view.counts.loc[theme].sum())} 条" in view.cell_list.value
-    assert set(_listed_ids(view.cell_list.value)) <= set(df.loc[df["theme_name"] == theme, "complaint_id"])
-    # the row carrying a phone number is listed in its own cell, masked
-    phone = df.set_index("complaint_id").loc["T-PHONE"]
-    everything = RootCauseView(df, max_rows=len(df))
-    everything.theme_pick.value = phone["theme_name"]
-    everything.gap_pick.value = phone["gap"]
-    assert "T-PHONE" in _listed_ids(everything.cell_list.value)
-    assert PHONE not in everything.cell_list.value and "&lt;手机号&gt;" in everything.cell_list.value
-
-
-def test_root_cause_view_shows_the_picked_gaps_distinctive_words(classified):
-    df, _ = classified
-    view = RootCauseView(df)
-    ok = df["gap"].astype(str).ne("")
-    expected = distinctive_words(df.loc[ok, "text"].tolist(), df.loc[ok, "gap"].tolist(), top=15)
-    shown = {}
-    for gap in [*view.codes[1:], view.codes[0]]:  # the first is shown on opening: pick it last
-        view.words_gap.value = gap
-        shown[gap] = re.findall(r"<span style='width:100px'>([^<]+)</span>", view.words.value)
-        widths = [int(w) for w in re.findall(r"height:10px;width:(\d+)px", view.words.value)]
-        assert shown[gap] == [w for w, _ in expected[gap]] and len(shown[gap]) == 15
-        assert widths == sorted(widths, reverse=True) and widths[0] == 150
-    assert len({tuple(words) for words in shown.values()}) == len(shown)  # five different lists
-    assert {"赠品", "宣传", "承诺", "活动", "优惠", "广告"} & set(shown["promotion"])
-
-
-def test_root_cause_view_compares_two_months_with_the_right_counts(classified):
-    df, _ = classified
-    view = RootCauseView(df)
-    a, b = view.months[0], view.months[-1]
-    view.period_a.value, view.period_b.value = a, b
-    view.compare_by.value = "gap"
-    month = pd.to_datetime(df["created_at"], format="mixed").dt.strftime("%Y-%m")
-    count_a = df.loc[month.eq(a), "gap"].value_counts()
-    count_b = df.loc[month.eq(b), "gap"].value_counts()
-    assert f"{a}：{count_a.sum()} 条 → {b}：{count_b.sum()} 条" in view.compare.value
-    cells = re.findall(r"<td[^>]*>(.*?)</td>", view.compare.value)
-    rows = [cells[i:i + 7] for i in range(0, len(cells), 7)]
-    tax = view.taxonomy
-    assert {r[0] for r in rows} == {tax.zh(g) for g in view.codes}
-    for name, na, nb, change, _, _, direction in rows:
-        gap = next(g for g in view.codes if tax.zh(g) == name)
-        assert (int(na), int(nb)) == (count_a.get(gap, 0), count_b.get(gap, 0))
-        assert int(change) == int(nb) - int(na)
-        pp = 100 * (count_b.get(gap, 0) / count_b.sum() - count_a.get(gap, 0) / count_a.sum())
-        assert f"{pp:+.1f} 个百分点" in direction
-
-
 # --- labelling ---------------------------------------------------------------------------------------
 def test_uncertainty_queue_orders_by_margin(toy, classified):
     order = uncertainty_queue(toy)
@@ -238,32 +187,6 @@ def test_uncertainty_queue_orders_by_margin(toy, classified):
     margins = gap_margins(df).loc[uncertainty_queue(df)]
     assert margins.is_monotonic_increasing
     assert len(margins) == int((~df["empty_text"].astype(bool)).sum())
-
-
-def test_labelling_writes_to_store_and_undo_removes_one(toy, tmp_path):
-    store_path = tmp_path / "labels.sqlite"
-    lab = Labeller(toy, store=store_path, who="wang")
-    first = lab.session.current_row()["complaint_id"]
-    assert first == "T4"  # most uncertain first
-    lab.press("3")  # keyboard shortcut: third gap button
-    lab.gap_buttons[0].click()  # a gap button
-    lab.keys.value = "2"  # the shortcut box: typing 2 + Enter
-    assert lab.keys.value == ""
-    store = LabelStore(store_path)
-    hist = store.history()
-    assert hist["complaint_id"].tolist() == ["T4", "T3", "T1"]
-    assert hist["gap"].tolist() == [lab.codes[2], lab.codes[0], lab.codes[1]]
-    assert set(hist["who"]) == {"wang"} and hist["labelled_at"].str.len().min() >= 19
-    store.add("T2", "process", who="li")  # someone else labels in between
-    lab.undo_button.click()
-    assert store.count() == 3  # exactly one label withdrawn …
-    assert store.current().set_index("complaint_id").loc["T2", "who"] == "li"  # … and not li's
-    assert "T1" not in set(store.current()["complaint_id"])
-    assert lab.session.current_row()["complaint_id"] == "T1"  # back at the front of the queue
-    lab.press("s")
-    assert lab.session.current_row()["complaint_id"] != "T1"
-    assert "没有可撤销" not in lab.press("u")
-    assert store.count() == 2
 
 
 def test_label_session_skips_labelled_and_records_model_version(classified, tmp_path):
@@ -309,66 +232,116 @@ def test_two_processes_write_1000_labels_each(tmp_path):
     assert store.integrity_check() == "ok"
 
 
-# --- the explorer --------------------------------------------------------------------------------------
-def _pareto_bars(svg: str) -> dict[str, int]:
-    """{gap code: bar label} read back from the Pareto SVG."""
-    codes = re.findall(r"font-size='10' fill='#666'>([^<]+)</text>", svg)
-    counts = [int(n) for n in re.findall(r"font-size='11'>(\d+)</text>", svg)]
-    assert len(codes) == len(counts)
-    return dict(zip(codes, counts))
+def test_repo_root_from_notebooks_or_root():
+    assert repo_root(ROOT / "notebooks") == ROOT
+    assert repo_root(ROOT) == ROOT
+    assert repo_root("/") == PROJECT_ROOT
 
 
-def _trend_cells(svg: str) -> dict[tuple[str, str], int]:
-    """{(month, gap name): count} read back from the trend SVG's stacked bars."""
-    return {(m, name): int(n) for m, name, n in re.findall(r"<title>(\S+) ([^:<]+): (\d+)</title>", svg)}
+# --- Chinese filter values ---------------------------------------------------------------------------
+def test_filter_values_are_chinese_and_single(classified, tmp_path):
+    df, _ = classified
+    extra = df.assign(gap_input=df["gap"], channel_input=df["channel"])  # input columns kept beside outputs
+    assert not {"gap_input", "channel_input", "gap_labelled", "customer_demand"} & set(categorical_columns(extra, "text"))
+    ex = Explorer(extra, output_dir=tmp_path)
+    assert set(ex.category_filters) == {"industry", "channel"}
+    labels = [label for label, _ in ex.gap_filter.options]
+    assert all(label.split(" · ")[0].endswith("差距") for label in labels)
+    demand_values = [v for _, v in ex.demand_filter.options]
+    assert demand_values and not any("|" in v for v in demand_values)
+    assert set(demand_values) <= {"refund", "repair", "replacement", "compensation", "apology", "explanation", "staff_action", "other"}
+    assert dict((v, lab) for lab, v in ex.demand_filter.options)["refund"].startswith("退款")
+    industry = dict((v, lab) for lab, v in ex.category_filters["industry"].options)
+    assert industry["auto"].startswith("汽车 (auto)")
+    assert ex.category_filters["channel"].description == "渠道" and ex.category_filters["industry"].description == "行业"
+    channel = dict((v, lab) for lab, v in ex.category_filters["channel"].options)
+    assert channel["微信"].startswith("微信")  # values of the data shown as they are
 
 
-def test_explorer_gap_filter_redraws_count_charts_and_table(classified, tmp_path):
+def test_demand_filter_matches_single_values(classified):
+    df, _ = classified
+    parts = df["customer_demand"].astype(str).str.split("|")
+    for wanted in (["refund"], ["apology", "compensation"]):
+        expected = df[parts.map(lambda p: any(w in p for w in wanted))]
+        got = filter_frame(df, demands=wanted)
+        assert got["complaint_id"].tolist() == expected["complaint_id"].tolist() and len(got) > 0
+    assert split_values(pd.Series(["refund|apology", "apology", None, "other"])) == ["apology", "refund", "other"]
+    assert value_label("customer_demand", "apology") == "道歉" and value_label("gap", "process") == "程序差距"
+    assert value_label("channel", "微博") == "微博" and value_label("industry", "hotel") == "酒店/旅游 (hotel)"
+
+
+# --- charts: empty months, clicks ------------------------------------------------------------------------
+def test_trend_counts_empty_months_as_zero(toy, tmp_path):
+    gappy = toy.assign(created_at=["2025-10-03", "2025-10-20", "2026-01-01", "2026-01-15", "2026-01-30", "2026-01-02"])
+    codes, months = contiguous_months(pd.to_datetime(gappy["created_at"]))
+    assert [str(m) for m in months] == ["2025-10", "2025-11", "2025-12", "2026-01"] and codes.tolist() == [0, 0, 3, 3, 3, 3]
+    ex = Explorer(gappy, output_dir=tmp_path)
+    data = ex.trend.data
+    assert data["x"] == ["2025-10", "2025-11", "2025-12", "2026-01"]
+    totals = np.sum([s["values"] for s in data["series"]], axis=0).tolist()
+    assert totals == [2, 0, 0, 3]  # the empty text has no gap; November and December are there, as zero
+    assert [s["label"] for s in data["series"]] == ["促销差距", "行为差距", "程序差距", "理解差距", "感受差距"]
+
+
+def test_pareto_and_trend_clicks_filter_the_view(classified, tmp_path):
     df, model = classified
     ex = Explorer(df, model=model, output_dir=tmp_path)
-    tax = ex.taxonomy
-    month = pd.to_datetime(df["created_at"], format="mixed").dt.strftime("%Y-%m")
-
-    def expected(gaps):
-        sub = df["gap"].isin(gaps)
-        bars = df.loc[sub, "gap"].value_counts().to_dict()
-        trend = {(m, tax.zh(g)): n for (m, g), n in df[sub].groupby([month[sub], df.loc[sub, "gap"]]).size().items()}
-        return bars, trend
-
-    every = [g for g in ex.codes]
-    assert ex.count_label.value == f"<b>显示 {len(df)} / {len(df)} 条投诉</b>"
-    assert (_pareto_bars(ex.pareto_image.value), _trend_cells(ex.trend_image.value)) == expected(every)
-    for gaps in (("process",), ("process", "behavior")):
-        ex.gap_filter.value = gaps
-        n = int(df["gap"].isin(gaps).sum())
-        assert ex.count_label.value == f"<b>显示 {n} / {len(df)} 条投诉</b>"
-        assert (_pareto_bars(ex.pareto_image.value), _trend_cells(ex.trend_image.value)) == expected(gaps)
-        listed = _listed_ids(ex.table.value)
-        assert listed == df.loc[df["gap"].isin(gaps), "complaint_id"].head(PAGE_SIZE).tolist()
-    assert set(ex.last_timing) == {"filter_ms", "charts_ms", "table_ms", "total_ms"}
-    ex.reset()
-    assert ex.count_label.value == f"<b>显示 {len(df)} / {len(df)} 条投诉</b>"
-    assert (_pareto_bars(ex.pareto_image.value), _trend_cells(ex.trend_image.value)) == expected(every)
+    keys = ex.pareto.data["keys"]
+    assert ex.pareto.data["values"] == sorted(ex.pareto.data["values"], reverse=True)
+    ex.pareto.click(x=keys[1])  # as a click on the second bar
+    n = int((df["gap"] == keys[1]).sum())
+    assert ex.gap_filter.value == (keys[1],) and ex.count_label.value == f"<b>显示 {n} / {len(df)} 条投诉</b>"
+    assert ex.pareto.selected == {"x": [keys[1]]}
+    ex.pareto.click(x=keys[1])  # the same bar again clears it
+    assert ex.gap_filter.value == () and ex.count_label.value == f"<b>显示 {len(df)} / {len(df)} 条投诉</b>"
+    month = ex.trend.data["x"][3]
+    ex.trend.click(x=month, series="process")  # one gap's segment of one month
+    dates = pd.to_datetime(df["created_at"], errors="coerce")
+    want = int(((dates.dt.to_period("M").astype(str) == month) & (df["gap"] == "process")).sum())
+    assert ex.count_label.value == f"<b>显示 {want} / {len(df)} 条投诉</b>" and want > 0
+    assert ex.trend.data["x"] == [month]  # the trend follows the date filter
+    ex.trend.click(series="behavior")  # a legend entry
+    assert ex.gap_filter.value == ("behavior",)
 
 
-def test_explorer_table_pages_and_detail(classified, tmp_path):
+# --- the grid -----------------------------------------------------------------------------------------
+def test_grid_row_click_opens_detail_sorting_and_paging(classified, tmp_path):
     df, model = classified
     ex = Explorer(df, model=model, output_dir=tmp_path)
     ex.set_filters(keyword="電話")
-    assert ex.table.value.count("<tr>") == min(PAGE_SIZE, len(ex.rows)) + 1  # header + page rows
-    assert PHONE not in ex.table.value
+    assert len(ex.grid.rows) == min(PAGE_SIZE, len(ex.rows)) and ex.grid.total == len(ex.rows)
+    assert all(PHONE not in str(r) for r in ex.grid.rows)
     phone_pos = int(np.flatnonzero(df["complaint_id"].eq("T-PHONE").to_numpy())[0])
     assert phone_pos in ex.rows
-    ex.selector.value = next(v for _, v in ex.selector.options if v >= 0)
+    ex.grid.select(phone_pos)  # as a click on that row
+    assert "T-PHONE" in ex.detail.value and "&lt;手机号&gt;" in ex.detail.value and PHONE not in ex.detail.value
     assert "模型解释" in ex.detail.value and "%" in ex.detail.value
-    ex.show_detail(phone_pos)
-    assert "&lt;手机号&gt;" in ex.detail.value and PHONE not in ex.detail.value
     ex.reset()
-    assert ex.pages == -(-len(df) // PAGE_SIZE)
-    ex.show_page(ex.pages + 5)  # clipped to the last page
-    assert ex.page == ex.pages - 1 and ex.next_button.disabled
+    assert ex.detail.value == "" and ex.grid.pages == -(-len(df) // PAGE_SIZE)
+    ex.grid.sort = {"key": "conf", "asc": False}  # a header click
+    conf = pd.to_numeric(df["gap_confidence"])
+    assert ex.grid.rows[0]["_rid"] in set(np.flatnonzero(conf.to_numpy() == conf.max()))
+    first_page = [r["_rid"] for r in ex.grid.rows]
+    ex.grid.page = 1  # the › button
+    second = [r["_rid"] for r in ex.grid.rows]
+    assert len(second) == PAGE_SIZE and not set(first_page) & set(second)
+    assert conf.iloc[second].max() <= conf.iloc[first_page].min()
+    ex.grid.page = ex.grid.pages + 5
+    assert ex.grid.page == ex.grid.pages - 1
 
 
+def test_grid_text_wraps_within_fixed_widths(classified, tmp_path):
+    df, _ = classified
+    ex = Explorer(df, output_dir=tmp_path)
+    widths = [float(c["width"].rstrip("%")) for c in ex.grid.columns]
+    assert sum(widths) == pytest.approx(100, abs=1)
+    assert ex.grid.columns[-1]["key"] == "text" and widths[-1] >= 35  # the complaint keeps a third or more
+    long = max(df["text"].astype(str), key=len)
+    ex.set_filters(keyword=long[:12])
+    assert any(len(r["text"]) > 100 for r in ex.grid.rows)  # long text is sent whole (wrapped by the browser)
+
+
+# --- export follows the view ------------------------------------------------------------------------------
 def test_export_has_exactly_the_filtered_rows_and_no_phone(classified, tmp_path):
     df, _ = classified
     ex = Explorer(df, output_dir=tmp_path)
@@ -378,7 +351,7 @@ def test_export_has_exactly_the_filtered_rows_and_no_phone(classified, tmp_path)
     ex.export_button.click()
     csv_path, xlsx_path = ex.exported
     assert csv_path.suffix == ".csv" and xlsx_path.suffix == ".xlsx" and csv_path.parent == tmp_path
-    assert str(csv_path) in ex.export_label.value
+    assert str(csv_path) in ex.export_label.value and f"已导出当前视图 {len(expected)} 条" in ex.export_label.value
     raw = csv_path.read_text(encoding="utf-8-sig")
     assert PHONE not in raw and "<手机号>" in raw
     out = pd.read_csv(csv_path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
@@ -386,20 +359,36 @@ def test_export_has_exactly_the_filtered_rows_and_no_phone(classified, tmp_path)
     assert list(out.columns) == list(df.columns)
     xlsx = pd.read_excel(xlsx_path, dtype=str)
     assert len(xlsx) == len(expected) and not xlsx.astype(str).apply(lambda c: c.str.contains(PHONE)).any().any()
+    meta = json.loads(csv_path.with_suffix(".json").read_text(encoding="utf-8"))
+    assert meta["rows"] == len(expected) and meta["filters"]["keyword"] == "態度"
+    ex.set_filters(keyword="退款")  # the view changes: the line no longer claims the export is this view
+    assert "筛选已改变" in ex.export_label.value and "已导出当前视图" not in ex.export_label.value
+    ex.reset()
+    ex.auto_export.value = True  # follow the filters
+    live = tmp_path / "current_view.csv"
+    for kw in ("退款", "态度"):
+        ex.set_filters(keyword=kw)
+        got = pd.read_csv(live, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        assert got["complaint_id"].tolist() == filter_frame(df, keyword=kw)["complaint_id"].tolist()
+        assert f"已自动导出当前视图 {len(got)} 条" in ex.export_label.value
 
 
 def test_explorer_on_a_minimal_table(toy, tmp_path):
-    ex = Explorer(toy, output_dir=tmp_path)  # no themes, risk, review flags or model
+    ex = Explorer(toy, output_dir=tmp_path)  # no themes, risk, review flags, demand or model
     assert ex.count_label.value == "<b>显示 6 / 6 条投诉</b>"
     assert ex.review_only.disabled and ex.escalation_only.disabled and ex.theme_filter.disabled
-    assert list(ex.category_filters) == ["channel"]
+    assert list(ex.category_filters) == ["channel"] and ex.demand_filter is None
     ex.set_filters(date_range=("2025-11-01", "2025-11-15"), categories={"channel": ["电话"]})
     assert ex.count_label.value == "<b>显示 3 / 6 条投诉</b>"  # T2, T3 (whole 15th), T5
     assert "2025-11-01 至 2025-11-15" in ex.date_label.value
+    ex.set_filters(gaps=["behavior"], keyword="不存在的词")
+    assert "没有符合筛选条件的投诉" in ex.pareto.empty and ex.grid.rows == []
     no_dates = Explorer(toy.drop(columns="created_at"), output_dir=tmp_path)
-    assert no_dates.date_slider is None and "趋势图" in no_dates.trend_note.value
+    assert no_dates.date_slider is None and "趋势图" in no_dates.trend.empty
     no_dates.set_filters(gaps=["behavior"], keyword="態度")
     assert no_dates.count_label.value == "<b>显示 1 / 6 条投诉</b>"
+    with pytest.raises(UserError, match="未知筛选条件"):
+        no_dates.set_filters(colour="red")
 
 
 def test_explorer_theme_filter(classified, tmp_path):
@@ -412,41 +401,206 @@ def test_explorer_theme_filter(classified, tmp_path):
     assert ex.filters()["theme"] is None and ex.count_label.value.startswith(f"<b>显示 {len(df)} /")
 
 
-# --- retrain ----------------------------------------------------------------------------------------
+# --- root causes ---------------------------------------------------------------------------------------
+def test_root_cause_cell_click_pages_its_complaints_and_comparison_follows(classified, tmp_path):
+    df, model = classified
+    view = RootCauseView(df, model=model, output_dir=tmp_path, page_size=15)
+    theme = view.counts.index[0]
+    n = int(view.counts.at[theme, "process"])
+    assert n > 15  # more than one page
+    view.heatmap.click(row=theme, col="process")  # a click on that cell
+    assert f"程序差距：{n} 条投诉" in view.cell_title.value and view.cell_grid.total == n
+    assert view.cell_grid.pages == -(-n // 15) and all(r["gap"] == "程序差距" for r in view.cell_grid.rows)
+    view.cell_grid.page = view.cell_grid.pages - 1
+    assert len(view.cell_grid.rows) == n - 15 * (view.cell_grid.pages - 1)
+    view.cell_grid.select(view.cell_grid.rows[0]["_rid"])
+    assert view.cell_grid.rows[0]["id"] in view.detail.value and PHONE not in view.detail.value
+    view.heatmap.click(col="behavior")  # a gap heading: every theme
+    assert view.cell_grid.total == int((df["gap"] == "behavior").sum())
+    assert view.heatmap.data["counts"][0] == view.counts.iloc[0].tolist()
+    assert (tmp_path / "theme_x_gap_counts.csv").exists() and (tmp_path / "theme_x_gap_shares.csv").exists()
+    view.words_gap.value = "promotion"
+    assert view.words.data["labels"] and view.words.title.startswith("促销差距")
+    assert "个百分点" in view.compare.value
+    view.period_a.value = view.months[0]  # the comparison file follows the months chosen
+    current = pd.read_csv(tmp_path / "compare_current.csv", encoding="utf-8-sig")
+    expected = compare_periods(df, view.months[0], view.period_b.value)
+    assert current["count_a"].tolist() == expected["count_a"].tolist()
+    assert (tmp_path / f"compare_{view.months[0]}_vs_{view.period_b.value}_by_gap.csv").exists()
+
+
+# --- labels that count -----------------------------------------------------------------------------------
+def _own_complaints(model) -> pd.DataFrame:
+    """Complaints written for this test (an analyst's own data): not in the bundled corpus."""
+    from feedback_mining.pipeline import classify_frame
+
+    texts = ["4S店的销售顾问说好送三次保养，提车后说没有这回事😡", "客服電話打了五次都沒人接，問題到現在還沒解決",
+             "外卖小哥把汤洒了一半，还说不是他的问题", "APP上显示有货，下单后又说缺货退款要七个工作日",
+             "酒店前台态度冷淡，入住等了四十分钟也没人解释", "物业说维修要排队，漏水一个月了没人来",
+             "银行理财经理没告诉我有封闭期，现在取不出来", "快递放驿站不通知，我一直以为没到",
+             "你们到底懂不懂我要什么？我要的是发票不是收据", "餐厅的菜和图片完全不一样，分量少了一半"]
+    df = pd.DataFrame({"complaint_id": [f"OWN{i:02d}" for i in range(len(texts))], "text": texts})
+    return classify_frame(df, model, "text")
+
+
+def test_queue_serves_own_complaints_first_and_never_evaluation_ones(classified, tmp_path):
+    df, model = classified
+    mixed = pd.concat([df, _own_complaints(model)], ignore_index=True)
+    mixed.attrs["text_column"] = "text"
+    lab = Labeller(mixed, store=tmp_path / "labels.sqlite", model=model, who="wang", models_dir=tmp_path / "models")
+    queue = list(lab.session.queue)
+    own = (mixed["complaint_id"].str.startswith("OWN") | mixed["complaint_id"].eq("T-PHONE")).to_numpy()  # not corpus texts
+    assert own[queue[:11]].all() and not own[queue[11:]].any()  # the analyst's data first
+    held = heldout_split(mixed["complaint_id"]) & ~own
+    assert not held[queue].any() and lab.session.left_out >= int(held.sum())  # never the held-out split
+    dev_keys = lab.evaluation.keys()
+    from feedback_mining.labelling import match_keys
+    assert not match_keys(mixed.loc[queue, "text"]).isin(dev_keys).any()  # nor a text of the evaluation set
+    assert len(queue) == int((lab.session.scope != "evaluation").sum())
+    assert "先出您自己的数据（11 条）" in lab.intro.value and lab.evaluation.describe() in lab.intro.value.replace("&quot;", '"')
+
+
+def test_evaluation_set_is_the_devset_else_the_corpus_heldout(tmp_path):
+    missing = evaluation_set(devset=tmp_path / "no_such.csv")
+    corpus = load_labeled_corpus()
+    assert missing.kind == "corpus_heldout" and len(missing) == int(corpus["heldout"].sum())
+    assert "留出集" in missing.describe()
+    dev = tmp_path / "dev.csv"
+    pd.DataFrame({"id": ["D1", "D2", "D3"], "text": ["等了一个小时没人理", "赠品没给", ""],
+                  "gap": ["behavior", "promotion", "process"]}).to_csv(dev, index=False)
+    ev = evaluation_set(devset=dev)
+    assert ev.kind == "devset" and ev.texts == ["等了一个小时没人理", "赠品没给"] and "真实开发集" in ev.describe()
+    bad = tmp_path / "bad.csv"
+    pd.DataFrame({"内容": ["x"]}).to_csv(bad, index=False)
+    with pytest.raises(UserError, match="text and gap"):
+        evaluation_set(devset=bad)
+    scope = label_scope(pd.DataFrame({"complaint_id": ["a", "b"], "text": ["赠品没给", "全新的投诉"]}), ev)
+    assert scope.tolist() == ["evaluation", "own"]
+
+
+def test_one_key_labels_in_readme_order_undo_and_chinese_messages(toy, tmp_path):
+    store_path = tmp_path / "labels.sqlite"
+    lab = Labeller(toy, store=store_path, who="wang", devset=tmp_path / "none.csv")
+    assert lab.codes == list(KEY_ORDER)  # 1 理解 2 程序 3 行为 4 促销 5 感受, as the README lists them
+    assert [b.description for b in lab.gap_buttons] == ["1 理解差距", "2 程序差距", "3 行为差距", "4 促销差距", "5 感受差距"]
+    assert lab.session.current_row()["complaint_id"] == "T4"  # most uncertain first
+    lab.pad.press("1")  # one key, no Enter
+    lab.gap_buttons[3].click()  # the buttons are kept
+    lab.pad.press("5")
+    lab.pad.press("x")  # not a label key: ignored
+    store = LabelStore(store_path)
+    hist = store.history()
+    assert hist["complaint_id"].tolist() == ["T4", "T3", "T1"]
+    assert hist["gap"].tolist() == ["understanding", "promotion", "perception"]
+    assert set(hist["who"]) == {"wang"} and hist["labelled_at"].str.len().min() >= 19
+    assert "T1" in lab.history.value and "感受差距" in lab.history.value  # the live history follows
+    store.add("T2", "process", who="li")  # someone else labels in between
+    lab.pad.press("u")
+    assert store.count() == 3 and store.current().set_index("complaint_id").loc["T2", "who"] == "li"
+    assert lab.session.current_row()["complaint_id"] == "T1" and "已撤销 T1" in lab.status.value
+    assert "已撤销" in lab.history.value
+    lab.pad.press("s")
+    assert lab.session.current_row()["complaint_id"] != "T1"
+    msg = lab.press("9")
+    assert "根因编号应为 1–5" in msg and "根因编号应为 1–5" in lab.status.value
+    while lab.session.current is not None:
+        lab.pad.press("2")
+    assert "队列已空" in lab.press("3") and "队列已空" in lab.pad.html
+
+
 @pytest.mark.slow
-def test_retrain_saves_a_new_version_and_reports_f1(classified, tmp_path):
-    from feedback_mining.data.read import load_labeled_corpus
+def test_five_labels_reach_the_model_through_train_with_labels(classified, tmp_path, monkeypatch):
+    import feedback_mining.models.adapt as adapt
 
     df, model = classified
-    corpus = load_labeled_corpus()
+    own = _own_complaints(model)
+    calls = []
+    real = adapt.train_with_labels
+    monkeypatch.setattr(adapt, "train_with_labels", lambda texts, gaps, **kw: calls.append(len(texts)) or real(texts, gaps, **kw))
     store = LabelStore(tmp_path / "labels.sqlite")
-    train = corpus[~corpus["heldout"]].head(3)
-    for _, r in train.iterrows():
-        store.add(r["complaint_id"], "perception", who="wang", text=r["text"])
-    held = corpus[corpus["heldout"]].iloc[0]
-    store.add(held["complaint_id"], held["gap"], who="wang", text=held["text"])  # must not leak into training
-    models = tmp_path / "models"
-    lab = Labeller(df, store=store, model=model, who="wang", models_dir=models)
-    lab.retrain_button.click()  # the button: retrain, report, switch model
-    first = lab.last_retrain
-    assert first is not None, lab.retrain_status.value
-    assert first.path == models / "gap-model-v001.npz" and first.path.exists()
-    assert 0.5 < first.f1_before <= 1 and 0.5 < first.f1_after <= 1
-    assert first.labels_used == 3 and first.labels_excluded == 1
-    assert first.heldout_rows == int(corpus["heldout"].sum())
-    assert "macro-F1" in lab.retrain_status.value and str(first.path) in lab.retrain_status.value
+    held = load_labeled_corpus().query("heldout").iloc[0]
+    store.add(held["complaint_id"], held["gap"], who="li", text=held["text"])  # must not reach training
+    lab = Labeller(own, store=store, model=model, who="wang", models_dir=tmp_path / "models")
+    wanted = []
+    for _ in range(5):  # each label differs from the model's guess
+        row = lab.session.current_row()
+        guess = max(lab.codes, key=lambda c: row[f"proba_{c}"])
+        code = next(c for c in lab.codes if c != guess)
+        wanted.append((row["text"], code))
+        lab.pad.press(str(lab.codes.index(code) + 1))
+    lab.retrain_button.click()
+    r = lab.last_retrain
+    assert r is not None, lab.retrain_status.value
+    assert calls == [5] and r.labels_used == 5 and r.labels_excluded == 1  # the function `train --add` uses
+    assert r.labels_agree_before == 0 and r.labels_agree_after == 5 and r.predictions_changed == 5
+    assert list(lab.model.predict([t for t, _ in wanted])) == [g for _, g in wanted]
+    assert r.heldout_rows == len(lab.evaluation) and 0 < r.f1_before <= 1 and 0 < r.f1_after <= 1
+    assert "使用标注 <b class='fm-labels-used'>5</b> 条" in lab.retrain_status.value
+    assert lab.evaluation.describe() in lab.retrain_status.value.replace("&quot;", '"')
+    assert r.path == tmp_path / "models" / "gap-model-v001.npz" and r.path.exists()
+    meta = json.loads(Path(str(r.path) + ".json").read_text(encoding="utf-8"))
+    assert meta["version"] == 1 and meta["metrics"]["heldout_macro_f1"] == pytest.approx(r.f1_after)
+    assert meta["stored_labels"] == 5 and meta["evaluation"] == lab.evaluation.name
     assert lab.session.model_version == "v001" and model_version(lab.model) == "v001"
-    meta = json.loads(Path(str(first.path) + ".json").read_text(encoding="utf-8"))
-    assert meta["version"] == 1 and meta["metrics"]["heldout_macro_f1"] == pytest.approx(first.f1_after)
-    assert meta["metrics"]["heldout_macro_f1_before"] == pytest.approx(first.f1_before)
-    lab.press("1")
-    assert store.history().iloc[-1]["model_version"] == "v001"  # later labels name the new model
-    second = retrain_model(store, models, model=load_model(first.path))
-    assert second.path.name == "gap-model-v002.npz" and first.path.exists()  # the old one is kept
-    assert second.f1_before == pytest.approx(first.f1_after)
+    second = retrain_model(store, tmp_path / "models", model=lab.model, evaluation=lab.evaluation)
+    assert second.path.name == "gap-model-v002.npz" and r.path.exists()  # the old one is kept
+    assert second.f1_before == pytest.approx(r.f1_after)
 
 
-def test_repo_root_from_notebooks_or_root():
-    assert repo_root(ROOT / "notebooks") == ROOT
-    assert repo_root(ROOT) == ROOT
-    assert repo_root("/") == PROJECT_ROOT
+def test_retrain_without_usable_labels_says_so_in_chinese(toy, tmp_path):
+    lab = Labeller(toy, store=tmp_path / "labels.sqlite", who="wang", models_dir=tmp_path / "models", devset=tmp_path / "none.csv")
+    lab.retrain_button.click()
+    assert "还没有可用于训练的标注" in lab.retrain_status.value and lab.last_retrain is None
+    assert not list((tmp_path / "models").glob("*.npz"))  # no half model left behind
+
+
+# --- fonts -----------------------------------------------------------------------------------------------
+def test_shipped_font_subset_matches_its_recipe():
+    import hashlib
+
+    meta = json.loads(fonts.SUBSET_FILE.with_suffix(".json").read_text(encoding="utf-8"))
+    data = fonts.SUBSET_FILE.read_bytes()
+    assert meta["sha256"] == hashlib.sha256(data).hexdigest() and meta["bytes"] == len(data) < 1_500_000
+    recipe = fonts.font_recipe()
+    assert {k: meta[k] for k in recipe} == recipe  # rebuild with tools/build_cjk_font.py after changing the recipe
+    assert data[:4] == b"wOF2" and (fonts.SUBSET_FILE.parent / "OFL.txt").read_text(encoding="utf-8").startswith(
+        "NotoSansSC-gb2312.woff2")
+    chars = fonts.subset_chars()
+    assert all(fonts.in_subset(c) for c in "投诉服务态度差，退款ＡＰＰ！A") and len(chars) == meta["chars"]
+    assert not any(fonts.in_subset(c) for c in "態這說還😤")
+
+
+def test_font_loader_supplements_characters_outside_the_subset(tmp_path, monkeypatch):
+    from fontTools.ttLib import TTFont
+    import io
+
+    monkeypatch.setenv("FEEDBACK_MINING_CACHE", str(tmp_path))
+    assert fonts.missing_chars(["服務態度很差😤，這個還沒來", None, "普通的投诉"]) == "來個務態沒這還"
+    loader = fonts.FontLoader(font=b"x")
+    sent = loader.supplement(["這個還沒來", "態度"])
+    assert sent == "來個態沒這還" and len(loader.extras) == 1
+    cmap = TTFont(io.BytesIO(loader.extras[0])).getBestCmap()
+    assert {ord(c) for c in sent} <= set(cmap) and ord("中") not in cmap
+    assert list(tmp_path.glob("fonts/extra-*.otf"))  # cached for next time
+    assert loader.supplement(["這個還沒來"]) == "" and len(loader.extras) == 1  # nothing sent twice
+    assert fonts.font_loader() is fonts.font_loader() and fonts.font_loader().font[:4] == b"wOF2"
+
+
+def test_emoji_show_a_placeholder_without_an_emoji_font(monkeypatch):
+    monkeypatch.setattr(nbhtml, "emoji_font_available", lambda: False)
+    assert nbhtml.plain("等了一个多小时😤 ★ 👍🏻 电话13912345678") == "等了一个多小时〔表情〕 ★ 〔表情〕 电话<手机号>"
+    assert nbhtml.masked("太差了🤬<b>") == "太差了〔表情〕&lt;b&gt;"
+    monkeypatch.setattr(nbhtml, "emoji_font_available", lambda: True)
+    assert nbhtml.plain("等了一个多小时😤") == "等了一个多小时😤"
+
+
+# --- notebook 04 ------------------------------------------------------------------------------------------
+def test_report_links_and_one_picture_per_chart(tmp_path):
+    files = [tmp_path / n for n in ("gap_pareto.png", "gap_pareto.svg", "gap_pareto.pdf", "gap_trend.svg", "deck.pptx",
+                                      "summary.xlsx", "summary.html", "report.meta.json")]
+    assert chart_files(files) == [tmp_path / "gap_pareto.png", tmp_path / "gap_trend.svg"]
+    html = report_links_html(files, base=tmp_path / "notebooks")
+    assert html.count("class='fm-report-link'") == 3
+    assert "href='../deck.pptx' download" in html and "href='../summary.xlsx' download" in html
+    assert "href='../summary.html' target='_blank'" in html and "汇报幻灯片" in html and "gap_pareto.pdf" not in html
+    assert "没有生成" in report_links_html([tmp_path / "gap_pareto.png"])

@@ -10,7 +10,7 @@ import pandas as pd
 from ..analysis import as_bool
 from ..errors import UserError
 
-__all__ = ["proba_columns", "gap_margins", "uncertainty_queue"]
+__all__ = ["proba_columns", "gap_margins", "uncertainty_queue", "KEY_ORDER", "key_order"]
 
 
 def proba_columns(df: pd.DataFrame) -> list[str]:
@@ -37,3 +37,13 @@ def uncertainty_queue(df: pd.DataFrame) -> pd.Index:
     if "empty_text" in df.columns:
         margin = margin[~as_bool(df["empty_text"])]
     return margin.index[np.argsort(margin.to_numpy(), kind="stable")]
+
+
+#: The order of the label keys 1–5, as the README lists the gaps: 理解/程序/行为/促销/感受.
+KEY_ORDER = ("understanding", "process", "behavior", "promotion", "perception")
+
+
+def key_order(codes) -> list[str]:
+    """Label codes in key order (1 = 理解差距 …); codes outside :data:`KEY_ORDER` follow in their own order."""
+    codes = [str(c) for c in codes]
+    return [c for c in KEY_ORDER if c in codes] + [c for c in codes if c not in KEY_ORDER]

