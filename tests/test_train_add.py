@@ -8,19 +8,21 @@ import pytest
 from conftest import run_cli
 from feedback_mining.models.registry import default_model, load_model
 
-# Twenty labels of a domain the corpus hardly covers (a gym chain's members), written for this test:
-# each names a cause by this team's codebook; several would be read as perception without the labels.
+# Twenty labels of a domain the corpus hardly covers (a gym chain's members), written for this test.
+# The gym's quality team has house rules the default model cannot know: a facility that is badly
+# designed (闷, 座椅太硬, 音乐太吵, 排队) is an understanding gap and a facility left broken (消毒水味,
+# 跑步机坏了, 没热水) is a process gap; the default model reads most of those eight as perception.
 LABELS = [
-    ("私教课上到一半教练就去接别的会员了", "behavior"), ("前台小姑娘办卡时冷着脸，问一句答半句", "behavior"),
-    ("教练让我买他们家的蛋白粉，不买就阴阳怪气", "behavior"), ("更衣室的柜子被保洁随手打开没关", "behavior"),
-    ("办卡时说好全年泳池免费，现在要另外收钱", "promotion"), ("宣传单上写24小时营业，晚上十点就关门了", "promotion"),
-    ("广告说有30台跑步机，实际就十来台还坏一半", "promotion"), ("销售承诺可以随时转卡，现在说不行", "promotion"),
-    ("退卡要交20%手续费，还得本人去总部办", "process"), ("冻结会员卡每年只能一次，出差两个月都不行", "process"),
-    ("约课系统每天早上八点放号，一秒就没了", "process"), ("投诉了三次，店长说上报总部，一直没结果", "process"),
-    ("女更衣室没有吹风机，只有男更衣室有", "understanding"), ("团课全排在工作日白天，上班族根本去不了", "understanding"),
-    ("只能办年卡，没有月卡或者次卡可以选", "understanding"), ("淋浴间连个挂衣服的钩子都没设计", "understanding"),
-    ("器材区空气太闷了，练一会儿就喘不上气", "perception"), ("动感单车的座椅太硬，骑完屁股疼", "perception"),
-    ("泳池水有股很重的消毒水味", "perception"), ("这个价位的健身房，环境真的一般", "perception"),
+    ("私教课上到一半教练就去接别的会员了", "behavior"), ("前台办卡时冷着脸，问一句答半句", "behavior"),
+    ("教练一直推销蛋白粉", "behavior"), ("更衣室柜子被保洁打开没关", "behavior"),
+    ("办卡时说好泳池免费，现在要另外收钱", "promotion"), ("宣传单上写24小时营业，晚上十点就关门了", "promotion"),
+    ("退卡要交20%手续费，还得本人去总部办", "process"), ("冻结会员卡每年只能一次", "process"),
+    ("约课系统八点放号，一秒就没了", "process"), ("投诉三次店长说上报总部，没结果", "process"),
+    ("团课全排在工作日白天，上班族去不了", "understanding"), ("只能办年卡，没有月卡次卡", "understanding"),
+    ("器材区太闷了", "understanding"), ("动感单车座椅太硬", "understanding"),
+    ("泳池水消毒水味重", "process"), ("跑步机坏了一半", "process"),
+    ("淋浴没热水", "process"), ("人太多了器械要排队", "understanding"),
+    ("音乐太吵", "understanding"), ("环境一般，不值这个价", "perception"),
 ]
 
 
