@@ -310,4 +310,4 @@ def test_demo_reports_on_complaints_the_model_never_saw(tmp_path):
     review = out["needs_review"].str.lower().eq("true")
     assert f"{int(review.sum())} 条（{review.mean():.0%}）根因置信度低" in meta["takeaways"]["risk_review"]
     first = "\n".join(sh.text_frame.text for sh in Presentation(tmp_path / "demo" / "deck.pptx").slides[0].shapes if sh.has_text_frame)
-    assert f"{len(unseen)} 条投诉均为模型训练时从未见过的" in first
+    assert f"{len(unseen):,} 条投诉均为模型训练时从未见过的" in first
