@@ -33,7 +33,7 @@ from .text.normalize import normalize_text
 
 __all__ = ["NOISE_NAME", "parse_dates", "period_series", "categorical_columns", "ComplaintFilter", "filter_frame",
            "has_gap", "valid_gaps", "gap_order", "crosstab_theme_gap", "month_labels", "compare_periods", "theme_table",
-           "RecoveryFigures", "service_recovery", "as_bool", "as_list", "distinctive_words"]
+           "RecoveryFigures", "service_recovery", "as_bool", "as_list", "distinctive_words", "theme_changes"]
 
 _MAX_CATEGORY_VALUES = 50
 
@@ -442,3 +442,26 @@ def distinctive_words(texts, gaps, top: int = 8) -> dict[str, list[tuple[str, fl
     tok = ThemeTokenizer()
     docs = [tok(t) for t in texts]
     return class_tfidf(docs, gaps, top=top, ignore=("", "nan"))
+
+
+# --- what is new ---------------------------------------------------------------------------------
+def theme_changes(df: pd.DataFrame, period: str = "month", text_column: str | None = None) -> pd.DataFrame:
+    """Themes new in the last period and themes whose share grew most since the one before.
+
+    One row per theme (status "new" / "rising" / ""), see
+    :func:`feedback_mining.models.emerging.emerging_themes`; raises NotAvailable without themes,
+    dates or two periods.
+
+    >>> theme_changes(themed).query("status == 'new'")[["theme_name", "count_last"]]
+    """
+    from .models.emerging import emerging_themes
+
+    if "theme_name" not in df.columns:
+        raise NotAvailable("no themes: run `feedback-mining cluster` or the report on raw complaints")
+    periods = period_series(df, period)
+    if periods.dropna().nunique() < 2:
+        raise NotAvailable("complaints from at least two periods are needed to say what is new")
+    names = df["theme_name"].where(df["theme_name"].notna(), "").astype(str)
+    themes = names.where(names.ne(NOISE_NAME), "")
+    col = text_column_of(df, text_column)
+    return emerging_themes(df[col].tolist(), periods.tolist(), themes.tolist())

@@ -14,7 +14,7 @@ from ..models.taxonomy import load_taxonomy
 from ..text.privacy import mask_pii
 from .style import CHART_TITLES
 
-__all__ = ["write_deck"]
+__all__ = ["write_deck", "add_new_themes_slide", "new_themes_lines"]
 
 
 def write_deck(path: Path, df: pd.DataFrame, pngs: dict[str, bytes], notes: dict[str, str], title: str, subtitle: str,
@@ -88,3 +88,64 @@ def write_deck(path: Path, df: pd.DataFrame, pngs: dict[str, bytes], notes: dict
 
     with atomic_write(path, "wb") as fh:
         prs.save(fh)
+
+
+def new_themes_lines(changes: pd.DataFrame, top: int = 6) -> tuple[str, list[str]]:
+    """The takeaway and one line per new or rising theme, for the slide 「本月新增/上升最快的问题」.
+
+    >>> new_themes_lines(theme_changes(df))[0]
+    '本期新增 1 个问题：「充电桩 / 扫码扣费」（8 条）；占比上升最快：「送餐超时」（+6.3 个百分点）'
+    """
+    new = changes[changes["status"] == "new"]
+    rising = changes[changes["status"] == "rising"]
+    parts = []
+    if len(new):
+        parts.append(f"本期新增 {len(new)} 个问题：「{mask_pii(str(new['theme_name'].iat[0]))}」（{int(new['count_last'].iat[0])} 条）")
+    if len(rising):
+        parts.append(f"占比上升最快：「{mask_pii(str(rising['theme_name'].iat[0]))}」（{rising['share_change_pp'].iat[0]:+.1f} 个百分点）")
+    lines = []
+    for _, r in pd.concat([new, rising]).head(top).iterrows():
+        name = mask_pii(str(r["theme_name"]))
+        if r["status"] == "new":
+            lines.append(f"■ 新增「{name}」：本期 {int(r['count_last'])} 条（{r['share_last']:.0%}），上期 {int(r['count_previous'])} 条")
+        else:
+            lines.append(f"▲ 上升「{name}」：占比 {r['share_previous']:.0%} → {r['share_last']:.0%}（{r['share_change_pp']:+.1f} 个百分点）")
+    return "；".join(parts) or "本期没有新增或明显上升的问题", lines
+
+
+def add_new_themes_slide(prs, changes: pd.DataFrame, png: bytes | None = None, period: str = "month", top: int = 6):
+    """Add the slide 「本月新增/上升最快的问题」 to the presentation ``prs``; returns the slide.
+
+    ``changes`` is :func:`feedback_mining.analysis.theme_changes` output and ``png`` the chart
+    :func:`feedback_mining.report.charts.new_themes` as PNG bytes (optional: without it the
+    lines take the whole slide).
+    """
+    from pptx.dml.color import RGBColor
+    from pptx.util import Emu, Inches, Pt
+
+    slide = prs.slides.add_slide(prs.slide_layouts[6])
+    width = prs.slide_width
+
+    def text(lines, left, top_, w, h, size, color=(0x22, 0x22, 0x22), bold=False):
+        frame = slide.shapes.add_textbox(left, top_, w, h).text_frame
+        frame.word_wrap = True
+        for i, line in enumerate(lines):
+            p = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
+            p.text = line
+            p.font.size, p.font.bold, p.font.color.rgb = Pt(size), bold, RGBColor(*color)
+
+    takeaway, lines = new_themes_lines(changes, top)
+    text([f"本{'月' if period == 'month' else '周'}新增/上升最快的问题"], Inches(0.5), Inches(0.3), width - Inches(1), Inches(0.8), 28, bold=True)
+    text([takeaway], Inches(0.5), Inches(1.05), width - Inches(1), Inches(0.6), 16, color=(0xC0, 0x39, 0x2B))
+    left_text = Inches(0.6)
+    if png:
+        pic = slide.shapes.add_picture(_io.BytesIO(png), Inches(0.5), Inches(1.8), height=Inches(5.2))
+        if pic.width > int(width * 0.6):
+            ratio = int(width * 0.6) / pic.width
+            pic.width, pic.height = int(width * 0.6), Emu(int(pic.height * ratio))
+        left_text = pic.left + pic.width + Inches(0.3)
+    text(lines or ["—"], left_text, Inches(1.9), width - left_text - Inches(0.4), Inches(5.0), 14)
+    slide.notes_slide.notes_text_frame.text = (
+        f"新增：上期之前的投诉拟合的主题模型解释不了本期该主题的多数投诉（{changes.attrs.get('novel_complaints', 0)} 条本期投诉"
+        "低于以往 95% 投诉的拟合度）；上升：占当期投诉的比例比上期增加。")
+    return slide
