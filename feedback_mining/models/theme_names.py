@@ -34,6 +34,7 @@ GENERIC_TERMS = frozenset("""
 不到 不了 不是 没有 没什么 一点 有点 有些 特别 非常 真的 而且 但是 可是 不过 因为 所以 结果 最后 开始 本来 出来 起来 回来 下来
 知道 觉得 发现 以为 看到 看看 说明 表示 购买 买了 收到 下单 商品 产品 宝贝 店家 卖的 价格便宜 性价比 京东 淘宝 网上
 明明 实际 实际上 有人 没人 投诉 反映 联系 处理 回复 说法 态度 服务 一句 一个月 一个星期 一周
+全是 是不是 天天 说好 店里 这家 那家 告知 员工 打电话 准备 不敢 差点 一股 没考虑 怎么办 凭什么 到底 只好 说是 还说 就说
 """.split())
 #: Phrases that read like a verdict, not a cause.
 STOP_PHRASES = frozenset("""
@@ -70,8 +71,7 @@ class PhraseNamer:
     """
 
     def __init__(self, max_terms: int = 3, min_terms: int = 2, min_share: float = 0.05, phrase_weight: float = 1.5,
-                 stop_terms=None, top: int = 10, idf_power: float = 1.0):
-        self.idf_power = idf_power
+                 stop_terms=None, top: int = 10):
         self.max_terms = max_terms
         self.min_terms = min_terms
         self.min_share = min_share
@@ -106,7 +106,10 @@ class PhraseNamer:
         df = np.asarray(X.sum(0)).ravel()
         overall = np.maximum(df, 1) / len(docs)  # share of all complaints that contain the term
         weight = np.where(is_phrase, self.phrase_weight, 1.0)
-        used: set[str] = set()
+        index = {str(t): j for j, t in enumerate(vocab)}
+        free = np.ones(len(vocab), dtype=bool)  # not yet in another theme's name
+        not_stop = np.ones(len(vocab), dtype=bool)
+        not_stop[[index[t] for t in STOP_PHRASES if t in index]] = False
         for c in classes[np.argsort(-sizes, kind="stable")]:  # the biggest theme picks first
             rows = X[labs == c]
             n_c = rows.shape[0]
@@ -116,16 +119,15 @@ class PhraseNamer:
             order = np.argsort(-score, kind="stable")
             self.terms_[c] = [(str(vocab[j]), float(score[j])) for j in order[: self.top] if df_c[j] > 0]
             floor = 1 if n_c == 1 else max(2, int(np.ceil(self.min_share * n_c)))
-            free = ~np.isin(vocab, list(used))
             name: list[str] = []
             # A small theme may have no eligible term in enough complaints: then generic words shared by
             # two of them, then a term of one complaint (better than no name at all).
-            for allowed in (ok & (df_c >= floor), ~np.isin(vocab, list(STOP_PHRASES)) & (df_c >= min(2, n_c)), ok & (df_c >= 1)):
-                name = self._pick(rows, idf ** self.idf_power * weight, allowed & free, vocab, n_c)
+            for allowed in (ok & (df_c >= floor), not_stop & (df_c >= min(2, n_c)), ok & (df_c >= 1)):
+                name = self._pick(rows, idf * weight, allowed & free, vocab, n_c)
                 if name:
                     break
             self.names_[c] = name
-            used.update(self.names_[c])
+            free[[index[t] for t in name]] = False
         return self
 
     def _pick(self, rows: sp.csr_matrix, idf: np.ndarray, allowed: np.ndarray, vocab, n_c: int) -> list[str]:

@@ -19,7 +19,7 @@ from ..text.privacy import PII_PLACEHOLDERS
 from ..text.tokenizer import Tokenizer, segment_many
 from .ctfidf import identity
 
-__all__ = ["ThemeTokenizer", "strip_masks", "content_word", "words_and_phrases", "theme_documents", "default_theme_vectorizer",
+__all__ = ["ThemeTokenizer", "ThemeDocuments", "strip_masks", "content_word", "words_and_phrases", "theme_documents", "default_theme_vectorizer",
            "min_df_for", "with_subwords", "meaningful_chars", "letters_only", "MASK_LEFTOVER", "SUBWORD_BELOW"]
 
 # Numbers and quantities (两个, 三天, 第二次, 100块) say nothing about a theme.
@@ -160,30 +160,50 @@ def _complements_ok(part: list[tuple[str, bool]]) -> bool:
     return True
 
 
+class ThemeDocuments:
+    """Complaints segmented once for themes: content words of all, phrases of those asked for.
+
+    >>> docs = ThemeDocuments(["客服一直打不通，退款没到账"])
+    >>> docs.words[0], docs.phrases([0])[0]
+    (['客服', '不通', '退款', '没到'], ['打不通', '退款没到', '退款没到账', '没到账'])
+
+    ``tokenizer`` is a :class:`ThemeTokenizer` (default) or any callable text → content words.
+    Phrases are found on demand: naming needs them for a sample, not for every complaint.
+    """
+
+    def __init__(self, texts: list[str], tokenizer=None, n_jobs: int | None = None):
+        tok = tokenizer if tokenizer is not None else ThemeTokenizer()
+        self.cleaned = [strip_masks(t) for t in texts]
+        if isinstance(tok, ThemeTokenizer):
+            base = tok.base()
+            many = len(self.cleaned) > 8000
+            self.tokens = segment_many(self.cleaned, base, n_jobs=n_jobs) if many else [base(t) for t in self.cleaned]
+            self.stop, min_len = tok.stopwords(), tok.min_len
+            kept: dict[str, bool] = {}
+            for toks in self.tokens:  # each distinct token judged once
+                for t in toks:
+                    if t not in kept:
+                        kept[t] = t not in self.stop and content_word(t, min_len)
+            self.keep = kept.__getitem__
+            self.words = [[t for t in toks if kept[t]] for toks in self.tokens]
+        else:
+            self.tokens = [list(tok(t)) for t in self.cleaned]
+            self.stop, self.keep = frozenset(), None
+            self.words = self.tokens
+
+    def phrases(self, indices) -> list[list[str]]:
+        """The adjacent-word phrases of the complaints at ``indices`` (see :func:`words_and_phrases`)."""
+        return [words_and_phrases(self.cleaned[i], self.tokens[i], self.keep, self.stop)[1] for i in indices]
+
+
 def theme_documents(texts: list[str], tokenizer=None, n_jobs: int | None = None) -> tuple[list[list[str]], list[list[str]]]:
     """Per complaint: its content words and its adjacent-word phrases (placeholders cut out first).
 
-    ``tokenizer`` is a :class:`ThemeTokenizer` (default) or any callable text → content words.
+    >>> theme_documents(["4S店服务顾问不专业，发动机异响修了三次"])
+    ([['服务顾问', '不专业', '发动机', '异响']], [['发动机异响']])
     """
-    tok = tokenizer if tokenizer is not None else ThemeTokenizer()
-    cleaned = [strip_masks(t) for t in texts]
-    if isinstance(tok, ThemeTokenizer):
-        base = tok.base()
-        segmented = segment_many(cleaned, base, n_jobs=n_jobs) if len(cleaned) > 8000 else [base(t) for t in cleaned]
-        stop = tok.stopwords()
-        min_len = tok.min_len
-
-        def keep(t: str) -> bool:
-            return t not in stop and content_word(t, min_len)
-    else:
-        segmented = [list(tok(t)) for t in cleaned]
-        keep, stop = None, frozenset()
-    words, phrases = [], []
-    for text, toks in zip(cleaned, segmented):
-        w, p = words_and_phrases(text, toks, keep, stop)
-        words.append(w)
-        phrases.append(p)
-    return words, phrases
+    docs = ThemeDocuments(texts, tokenizer, n_jobs)
+    return docs.words, docs.phrases(range(len(texts)))
 
 
 def with_subwords(words: list[str]) -> list[str]:

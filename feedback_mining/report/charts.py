@@ -286,7 +286,7 @@ def new_themes(df: pd.DataFrame, period: str = "month", top: int = 8, changes: p
     if shown.empty:
         raise NotAvailable("no theme is new or growing in the last period")
     shown = shown.iloc[::-1]
-    fig, ax = _fig(10, 0.62 * len(shown) + 2.0)
+    fig, ax = _fig(10, max(4.5, 0.62 * len(shown) + 2.0))
     y = np.arange(len(shown))
     h = 0.38
     ax.barh(y - h / 2, shown["share_previous"] * 100, height=h, color="#BAB0AC", label=f"{table['previous'].iat[0]}")

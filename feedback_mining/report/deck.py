@@ -139,10 +139,10 @@ def add_new_themes_slide(prs, changes: pd.DataFrame, png: bytes | None = None, p
     text([takeaway], Inches(0.5), Inches(1.05), width - Inches(1), Inches(0.6), 16, color=(0xC0, 0x39, 0x2B))
     left_text = Inches(0.6)
     if png:
-        pic = slide.shapes.add_picture(_io.BytesIO(png), Inches(0.5), Inches(1.8), height=Inches(5.2))
-        if pic.width > int(width * 0.6):
-            ratio = int(width * 0.6) / pic.width
-            pic.width, pic.height = int(width * 0.6), Emu(int(pic.height * ratio))
+        pic = slide.shapes.add_picture(_io.BytesIO(png), Inches(0.5), Inches(1.8), width=int(width * 0.6))
+        if pic.height > Inches(5.4):
+            ratio = Inches(5.4) / pic.height
+            pic.width, pic.height = Emu(int(pic.width * ratio)), Inches(5.4)
         left_text = pic.left + pic.width + Inches(0.3)
     text(lines or ["—"], left_text, Inches(1.9), width - left_text - Inches(0.4), Inches(5.0), 14)
     slide.notes_slide.notes_text_frame.text = (
