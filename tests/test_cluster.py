@@ -6,6 +6,8 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import run_cli
 from feedback_mining.data.read import load_labeled_corpus
@@ -405,3 +407,32 @@ def test_theme_changes_needs_two_periods():
     themed, _ = cluster_frame(df, "投诉内容")
     with pytest.raises(NotAvailable):
         theme_changes(themed)
+
+
+_PIECES = ["退款", "没到账", "客服", "打", "不通", "电话", "<手机号>", "***", "张XX", "，", "！", " ", "😡", "宽带", "断网",
+           "師傅", "態度", "ＡＰＰ", "闪退", "了", "的", "三天", "13912345678", "发动机", "异响"]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(_PIECES), min_size=1, max_size=25))
+def test_phrases_are_literal_substrings_without_placeholders(pieces):
+    from feedback_mining.models.theme_text import MAX_PHRASE_CHARS, ThemeDocuments
+    from feedback_mining.text.normalize import as_normalized
+
+    text = as_normalized(["".join(pieces)])
+    docs = ThemeDocuments(text)
+    for phrase in docs.phrases([0])[0]:
+        assert phrase in docs.cleaned[0] and len(phrase) <= MAX_PHRASE_CHARS
+    for term in docs.words[0] + docs.phrases([0])[0]:
+        assert not any(bad in term for bad in ("手机号", "<", "*", "XX", "139"))
+
+
+def test_namer_generic_terms_are_a_parameter():
+    from feedback_mining.models.theme_names import PhraseNamer
+
+    words = [["京东", "快递", "太慢"], ["京东", "快递"], ["酒店", "房间"], ["酒店", "房间", "隔音"]]
+    assert "京东" not in PhraseNamer().fit(words, [[]] * 4, [0, 0, 1, 1]).names_[0]
+    named = PhraseNamer(generic_terms=set(), stop_terms={"房间"}).fit(words, [[]] * 4, [0, 0, 1, 1]).names_
+    assert "京东" in named[0] and "房间" not in named[1]
+    with pytest.raises(ValueError):
+        PhraseNamer(min_terms=4).fit(words, [[]] * 4, [0, 0, 1, 1])

@@ -28,8 +28,8 @@ def novel_complaints(earlier: list[str], later: list[str], quantile: float = 0.0
 
     Needs at least 10 earlier complaints; returns all False otherwise (nothing to compare with).
 
-    >>> novel_complaints(["外卖送餐超时…"] * 40, ["小区充电桩扫码扣费不充电"])
-    array([ True])
+    >>> novel_complaints(september_and_october, ["小区充电桩扫码扣费不充电", "骑手送餐超时汤洒了"])
+    array([ True, False])
     """
     from .themes import ThemeClusterer
 

@@ -35,6 +35,7 @@ GENERIC_TERMS = frozenset("""
 知道 觉得 发现 以为 看到 看看 说明 表示 购买 买了 收到 下单 商品 产品 宝贝 店家 卖的 价格便宜 性价比 京东 淘宝 网上
 明明 实际 实际上 有人 没人 投诉 反映 联系 处理 回复 说法 态度 服务 一句 一个月 一个星期 一周
 全是 是不是 天天 说好 店里 这家 那家 告知 员工 打电话 准备 不敢 差点 一股 没考虑 怎么办 凭什么 到底 只好 说是 还说 就说
+不值 至今 提供 不知道 为什么 怎么 一样 以前 下次 还有
 """.split())
 #: Phrases that read like a verdict, not a cause.
 STOP_PHRASES = frozenset("""
@@ -66,12 +67,15 @@ class PhraseNamer:
         at least 2 of them, unless the theme is a single complaint).
     phrase_weight : multiplies the score of a phrase (two words), which reads better than a
         single word (「送餐超时」 vs 「送餐」).
-    stop_terms : extra generic words to keep out of names (added to :data:`GENERIC_TERMS`).
+    stop_terms : extra generic words to keep out of names (added to ``generic_terms``).
+    generic_terms : the generic words (default :data:`GENERIC_TERMS`; pass your own set to allow
+        e.g. 京东 when the platform itself is what you compare).
     top : how many distinctive terms to keep per theme in ``terms_``.
     """
 
     def __init__(self, max_terms: int = 3, min_terms: int = 2, min_share: float = 0.05, phrase_weight: float = 1.5,
-                 stop_terms=None, top: int = 10):
+                 stop_terms=None, generic_terms=None, top: int = 10):
+        self.generic_terms = generic_terms
         self.max_terms = max_terms
         self.min_terms = min_terms
         self.min_share = min_share
@@ -88,7 +92,7 @@ class PhraseNamer:
     def fit(self, words: list[list[str]], phrases: list[list[str]], labels, ignore=(-1,)) -> "PhraseNamer":
         """``words`` and ``phrases`` per complaint, ``labels`` their themes; fills ``names_`` and ``terms_``."""
         self._validate()
-        stop = GENERIC_TERMS | frozenset(self.stop_terms or ())
+        stop = frozenset(GENERIC_TERMS if self.generic_terms is None else self.generic_terms) | frozenset(self.stop_terms or ())
         labels = np.asarray(list(labels))
         keep = ~np.isin(labels, list(ignore))
         docs = [set(w) | set(p) for w, p, k in zip(words, phrases, keep) if k]
@@ -119,23 +123,35 @@ class PhraseNamer:
             order = np.argsort(-score, kind="stable")
             self.terms_[c] = [(str(vocab[j]), float(score[j])) for j in order[: self.top] if df_c[j] > 0]
             floor = 1 if n_c == 1 else max(2, int(np.ceil(self.min_share * n_c)))
-            name: list[str] = []
-            # A small theme may have no eligible term in enough complaints: then generic words shared by
-            # two of them, then a term of one complaint (better than no name at all).
-            for allowed in (ok & (df_c >= floor), not_stop & (df_c >= min(2, n_c)), ok & (df_c >= 1)):
-                name = self._pick(rows, idf * weight, allowed & free, vocab, n_c)
-                if name:
-                    break
+            # The name reaches min_terms with eligible terms in fewer complaints if it must (at least
+            # two); a theme without any eligible term takes generic words shared by two complaints,
+            # then a term of one complaint (better than no name at all).
+            name = self._pick(rows, idf * weight, ok & (df_c >= floor) & free, vocab, n_c)
+            if len(name) < self.min_terms:
+                name = self._pick(rows, idf * weight, ok & (df_c >= min(2, n_c)) & free, vocab, n_c, name, self.min_terms)
+            for allowed in (not_stop & (df_c >= min(2, n_c)), ok & (df_c >= 1)):
+                if not name:
+                    name = self._pick(rows, idf * weight, allowed & free, vocab, n_c)
             self.names_[c] = name
             free[[index[t] for t in name]] = False
         return self
 
-    def _pick(self, rows: sp.csr_matrix, idf: np.ndarray, allowed: np.ndarray, vocab, n_c: int) -> list[str]:
-        """Greedy: each next term best covers the complaints the chosen ones miss (distinctiveness-weighted)."""
-        chosen: list[str] = []
+    def _pick(self, rows: sp.csr_matrix, idf: np.ndarray, allowed: np.ndarray, vocab, n_c: int, chosen=(),
+              limit: int | None = None) -> list[str]:
+        """Greedy: each next term best covers the complaints the chosen ones miss (distinctiveness-weighted).
+
+        Starts from the terms already ``chosen`` and stops at ``limit`` (default ``max_terms``) terms.
+        """
+        chosen = list(chosen)
+        limit = self.max_terms if limit is None else limit
         uncovered = np.ones(n_c, dtype=bool)
         allowed = allowed.copy()
-        while len(chosen) < self.max_terms and allowed.any():
+        for term in chosen:
+            j = int(np.flatnonzero(vocab == term)[0])
+            uncovered &= ~(rows[:, j].toarray().ravel() > 0)
+            still = np.flatnonzero(allowed)
+            allowed[still[[str(vocab[i]) in term or term in str(vocab[i]) for i in still]]] = False
+        while len(chosen) < limit and allowed.any():
             gain = np.asarray(rows[uncovered].sum(0)).ravel() if uncovered.any() else np.zeros(rows.shape[1])
             score = np.where(allowed, gain / n_c * idf, -1.0)
             j = int(np.argmax(score))

@@ -1,8 +1,7 @@
 """Text preparation for themes: content words, adjacent-word phrases and a vocabulary that fits the batch.
 
->>> words, phrases = theme_documents(["骑手送餐超时，汤都洒了"])
->>> phrases
-[['骑手送餐', '骑手送餐超时', '送餐超时']]
+>>> theme_documents(["骑手送餐超时，汤都洒了"])
+([['骑手', '送餐超时']], [['骑手送餐超时']])
 
 Personal-data placeholders (<手机号> …) and masking leftovers (***, XX) are cut out of the text
 before segmentation, so they never become a theme word; a clause boundary is left in their
@@ -79,7 +78,7 @@ class ThemeTokenizer:
     """Content words for themes: segmented words minus stopwords, single characters, numbers and placeholders.
 
     >>> ThemeTokenizer()("客服<手机号>一直打不通，退款三天没到账")
-    ['客服', '打不通', '退款', '没到账']
+    ['客服', '不通', '退款', '没到']
     """
 
     def __init__(self, tokenizer: Tokenizer | None = None, min_len: int = 2):
@@ -124,8 +123,9 @@ def words_and_phrases(text: str, tokens: list[str], keep=None, stop=frozenset())
     words: list[str] = []
     phrases: list[str] = []
     low = text.lower()
+    source = text if len(low) == len(text) else low  # a phrase is cut from the text as written (APP, not app)
     pos = 0
-    run: list[tuple[str, bool]] = []  # the adjacent tokens just before this one that may enter a phrase
+    run: list[tuple[str, bool, int]] = []  # the adjacent tokens just before this one that may enter a phrase
     run_end = -1
     for tok in tokens:
         at = low.find(tok, pos)
@@ -138,21 +138,20 @@ def words_and_phrases(text: str, tokens: list[str], keep=None, stop=frozenset())
         joins = is_word or (len(tok) == 1 and tok not in stop and not tok.isascii())
         if not joins or at != run_end:
             run = []
+        pos = at + len(tok)
         if joins:
-            run = (run + [(tok, is_word)])[-3:]
+            run = (run + [(tok, is_word, at)])[-3:]
             for start in range(len(run) - 1):
                 part = run[start:]
-                phrase = "".join(t for t, _ in part)
-                if any(w for _, w in part) and len(phrase) <= MAX_PHRASE_CHARS and _complements_ok(part):
-                    phrases.append(phrase)
-        pos = at + len(tok)
+                if any(w for _, w, _ in part) and pos - part[0][2] <= MAX_PHRASE_CHARS and _complements_ok(part):
+                    phrases.append(source[part[0][2]:pos])
         run_end = pos
     return words, phrases
 
 
-def _complements_ok(part: list[tuple[str, bool]]) -> bool:
+def _complements_ok(part: list[tuple[str, bool, int]]) -> bool:
     """A single character only joins a negated word next to it: 打 + 不通, 没到 + 账, not 异响 + 修."""
-    for i, (tok, is_word) in enumerate(part):
+    for i, (tok, is_word, _) in enumerate(part):
         if not is_word:
             beside = [part[j][0] for j in (i - 1, i + 1) if 0 <= j < len(part)]
             if not any(b[0] in _NEGATION_START and len(b) > 1 for b in beside):
@@ -200,7 +199,7 @@ def theme_documents(texts: list[str], tokenizer=None, n_jobs: int | None = None)
     """Per complaint: its content words and its adjacent-word phrases (placeholders cut out first).
 
     >>> theme_documents(["4S店服务顾问不专业，发动机异响修了三次"])
-    ([['服务顾问', '不专业', '发动机', '异响']], [['发动机异响']])
+    ([['4S店', '服务顾问', '不专业', '发动机', '异响']], [['发动机异响']])
     """
     docs = ThemeDocuments(texts, tokenizer, n_jobs)
     return docs.words, docs.phrases(range(len(texts)))
