@@ -436,3 +436,16 @@ def test_namer_generic_terms_are_a_parameter():
     assert "京东" in named[0] and "房间" not in named[1]
     with pytest.raises(ValueError):
         PhraseNamer(min_terms=4).fit(words, [[]] * 4, [0, 0, 1, 1])
+
+
+def test_names_skip_phrases_of_generic_words_and_repeated_words():
+    from feedback_mining.models.theme_names import PhraseNamer
+
+    # every complaint shouts 垃圾垃圾垃圾 and 不太好使用; only 屏幕碎了 / 电池鼓包 say what went wrong
+    words = [["垃圾", "不太好", "使用", "屏幕", "碎了"], ["垃圾", "不太好", "使用", "屏幕", "碎了"], ["垃圾", "不太好", "使用", "电池", "鼓包"],
+             ["垃圾", "不太好", "使用", "电池", "鼓包"], ["酒店", "隔音"], ["酒店", "隔音"]]
+    phrases = [["垃圾垃圾垃圾", "不太好使用", "屏幕碎了"], ["垃圾垃圾垃圾", "不太好使用", "屏幕碎了"],
+               ["垃圾垃圾垃圾", "不太好使用", "电池鼓包"], ["垃圾垃圾垃圾", "不太好使用", "电池鼓包"], [], []]
+    names = PhraseNamer().fit(words, phrases, [0, 0, 0, 0, 1, 1]).names_
+    assert not {"垃圾垃圾垃圾", "不太好使用", "垃圾", "不太好", "使用"} & set(names[0]), names[0]
+    assert {"屏幕碎了", "电池鼓包"} <= set(names[0]), names[0]

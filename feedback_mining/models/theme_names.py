@@ -36,6 +36,7 @@ GENERIC_TERMS = frozenset("""
 明明 实际 实际上 有人 没人 投诉 反映 联系 处理 回复 说法 态度 服务 一句 一个月 一个星期 一周
 全是 是不是 天天 说好 店里 这家 那家 告知 员工 打电话 准备 不敢 差点 一股 没考虑 怎么办 凭什么 到底 只好 说是 还说 就说
 不值 至今 提供 不知道 为什么 怎么 一样 以前 下次 还有
+存在 必须 不同 不如 不太 不太好 一般般 不怎么样 没有一点 出现 出现很多 提示 方便 不爽 使用 严重 一颗
 """.split())
 #: Phrases that read like a verdict, not a cause.
 STOP_PHRASES = frozenset("""
@@ -44,16 +45,20 @@ STOP_PHRASES = frozenset("""
 
 
 def _eligible(term: str, words: frozenset[str], stop_terms: frozenset[str]) -> bool:
-    """A word that is not generic; a phrase that is no stop phrase and not two generic words."""
+    """A word that is not generic; a phrase that is no stop phrase, not made of generic words only
+    (「垃圾垃圾垃圾」, 「不太好使用」) and not one word repeated."""
     if term in stop_terms or term in STOP_PHRASES:
         return False
     if term in words:
         return True
-    for cut in range(1, len(term)):  # a phrase: some split into two known words
-        a, b = term[:cut], term[cut:]
-        if a in words and b in words:
-            return not (a in stop_terms and b in stop_terms)
-    return True
+    if any(len(term) % n == 0 and term == term[:n] * (len(term) // n) for n in range(1, len(term) // 2 + 1)):
+        return False
+    # can the phrase be cut into generic words only? (prefix ends reachable through generic words)
+    reach = {0}
+    for end in range(1, len(term) + 1):
+        if any(start in reach and term[start:end] in stop_terms for start in range(end)):
+            reach.add(end)
+    return len(term) not in reach
 
 
 class PhraseNamer:
