@@ -8,8 +8,9 @@ reference) and the ≈8k negatives of waimai_10k.csv:
 - k = "auto": the k chosen, NMI / ARI (target ≥ 0.55) and the time it takes;
 - names: coverage = share of a theme's complaints whose text contains at least one of its name
   phrases (overall and the mean over themes; target ≥ 0.70 at k = 10), distinct names (no phrase
-  in two names), placeholders in names (none);
-- small batches: random samples of 30 and 100 reviews, every method, k = "auto": themes found,
+  in two names), placeholders and generic words (`GENERIC_TERMS`) in names (none);
+- small batches: random samples of 30, 100 and 1,000 reviews (1,000: at most 3 samples), every
+  method, k = "auto": themes found,
   noise share among texts of ≥ 10 characters (target ≤ 10 %), name coverage, tracebacks;
 - speed: fit time and peak memory on 100k complaints (the corpus repeated with light variation),
   against the naive baseline's time on the 31k.
@@ -34,6 +35,7 @@ import psutil
 from bench_classify import _pss
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
+from feedback_mining.models.theme_names import GENERIC_TERMS
 from feedback_mining.models.theme_text import MASK_LEFTOVER, meaningful_chars, strip_masks
 from feedback_mining.models.themes import NOISE_THEME, ThemeClusterer
 from feedback_mining.text.normalize import as_normalized
@@ -66,11 +68,11 @@ def vary(texts: list[str], n: int, seed: int = 0) -> list[str]:
 
 
 def name_quality(tc: ThemeClusterer, texts: list[str]) -> dict:
-    """Coverage (overall, mean over themes), phrases used twice, placeholders in names, phrases per name."""
+    """Coverage (overall, mean over themes), phrases used twice, placeholders and generic words in names, phrases per name."""
     clean = [strip_masks(t) for t in as_normalized(texts)]
     labels = tc.labels_
     hits = sizes = 0
-    per_theme, seen, repeated, placeholders, lengths = [], set(), 0, 0, []
+    per_theme, seen, repeated, placeholders, generic, lengths = [], set(), 0, 0, 0, []
     for th in tc.themes_:
         if th["id"] == NOISE_THEME:
             continue
@@ -82,9 +84,10 @@ def name_quality(tc: ThemeClusterer, texts: list[str]) -> dict:
         repeated += sum(p in seen for p in phrases)
         seen.update(phrases)
         placeholders += bool(MASK_LEFTOVER.search(th["name"])) or any(w in th["name"] for w in ("手机号", "身份证号", "银行卡号"))
+        generic += sum(p in GENERIC_TERMS for p in phrases)
         lengths.append(len(phrases))
     return {"coverage": hits / max(sizes, 1), "mean_coverage": float(np.mean(per_theme)) if per_theme else 0.0,
-            "repeated": repeated, "placeholders": placeholders, "phrases": (min(lengths, default=0), max(lengths, default=0))}
+            "repeated": repeated, "placeholders": placeholders, "generic": generic, "phrases": (min(lengths, default=0), max(lengths, default=0))}
 
 
 def show_themes(tc: ThemeClusterer, limit: int = 20) -> None:
@@ -92,13 +95,14 @@ def show_themes(tc: ThemeClusterer, limit: int = 20) -> None:
         print(f"  {th['id']:>3}  {th['size']:>6}  {th['share']:6.1%}  {th['name']}")
 
 
-def small_batches(texts: list[str], sizes=(30, 100), samples: int = 20) -> None:
+def small_batches(texts: list[str], sizes=(30, 100, 1000), samples: int = 20) -> None:
     """Every method on random samples: themes, noise share among texts ≥ 10 characters, coverage."""
     long = np.array([meaningful_chars(t, 10) >= 10 for t in as_normalized(texts)])
     for n in sizes:
         for method in ("mixture", "nmf", "kmeans"):
-            noise, themes, cover, errors = [], [], [], 0
-            for seed in range(samples):
+            noise, themes, cover, generic, errors = [], [], [], 0, 0
+            runs = samples if n < 1000 else min(samples, 3)  # a 1,000-review k="auto" fit takes seconds
+            for seed in range(runs):
                 idx = np.random.RandomState(seed).choice(len(texts), n, replace=False)
                 sample = [texts[i] for i in idx]
                 try:
@@ -110,10 +114,12 @@ def small_batches(texts: list[str], sizes=(30, 100), samples: int = 20) -> None:
                 is_long = long[idx]
                 noise.append(((tc.labels_ == NOISE_THEME) & is_long).sum() / max(is_long.sum(), 1))
                 themes.append(tc.n_themes_)
-                cover.append(name_quality(tc, sample)["coverage"])
+                q = name_quality(tc, sample)
+                cover.append(q["coverage"])
+                generic += q["generic"]
             print(f"  n={n:<4} {method:<8} themes {np.mean(themes):4.1f} (min {min(themes)}, max {max(themes)})  "
                   f"noise among texts ≥ 10 chars {np.mean(noise):5.1%} (worst {max(noise):5.1%})  "
-                  f"name coverage {np.mean(cover):.2f}  tracebacks {errors}/{samples}")
+                  f"name coverage {np.mean(cover):.2f}  generic words in names {generic}  tracebacks {errors}/{runs}")
 
 
 @contextmanager
@@ -185,6 +191,7 @@ def main() -> None:
     q = name_quality(tc, texts)
     print(f"names, k = 10   : coverage {q['coverage']:.2f} overall, {q['mean_coverage']:.2f} mean over themes "
           f"[target ≥ 0.70]; phrases used in two names {q['repeated']} [target 0]; placeholders {q['placeholders']} [target 0]; "
+          f"generic words {q['generic']} [target 0]; "
           f"{q['phrases'][0]}–{q['phrases'][1]} phrases per name")
     print(f"                  ceiling: names chosen the same way for the 10 true categories cover "
           f"{category_names_coverage(texts, cats):.2f} of their reviews")

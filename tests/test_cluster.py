@@ -449,3 +449,19 @@ def test_names_skip_phrases_of_generic_words_and_repeated_words():
     names = PhraseNamer().fit(words, phrases, [0, 0, 0, 0, 1, 1]).names_
     assert not {"垃圾垃圾垃圾", "不太好使用", "垃圾", "不太好", "使用"} & set(names[0]), names[0]
     assert {"屏幕碎了", "电池鼓包"} <= set(names[0]), names[0]
+
+
+def test_a_theme_sharing_only_generic_words_is_named_by_what_its_complaints_say():
+    from feedback_mining.models.theme_names import GENERIC_TERMS, PhraseNamer
+
+    # theme 1: three complaints that share nothing but 不好 / 服务; theme 0 a clear one
+    words = [["宽带", "断网"], ["宽带", "断网"], ["宽带", "断网"],
+             ["不好", "服务", "一股", "霉味"], ["不好", "服务", "CPU", "发热量"], ["不好", "服务", "屏幕", "碎了"]]
+    phrases = [["宽带断网"]] * 3 + [["一股霉味"], ["CPU发热量"], ["屏幕碎了"]]
+    names = PhraseNamer().fit(words, phrases, [0, 0, 0, 1, 1, 1]).names_
+    assert names[0] == ["宽带断网"] or "宽带断网" in names[0]
+    assert names[1] and not set(names[1]) & GENERIC_TERMS, names[1]
+    assert set(names[1]) <= {"一股霉味", "霉味", "CPU发热量", "发热量", "CPU", "屏幕碎了", "屏幕", "碎了"}, names[1]
+    # nothing but generic words: a generic word is still better than no name
+    only = PhraseNamer().fit([["不好", "服务"], ["不好", "服务"]], [[], []], [0, 0]).names_
+    assert only[0] and set(only[0]) <= {"不好", "服务"}

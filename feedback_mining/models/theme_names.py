@@ -129,12 +129,13 @@ class PhraseNamer:
             self.terms_[c] = [(str(vocab[j]), float(score[j])) for j in order[: self.top] if df_c[j] > 0]
             floor = 1 if n_c == 1 else max(2, int(np.ceil(self.min_share * n_c)))
             # The name reaches min_terms with eligible terms in fewer complaints if it must (at least
-            # two); a theme without any eligible term takes generic words shared by two complaints,
-            # then a term of one complaint (better than no name at all).
+            # two). A theme whose complaints share no eligible term (a grab-bag of a small batch) is
+            # named by what its complaints say one by one (「一股霉味 / CPU发热量」 tells more than
+            # 「不好 / 服务」); generic words only when there is nothing else (「一般！一般！」).
             name = self._pick(rows, idf * weight, ok & (df_c >= floor) & free, vocab, n_c)
             if len(name) < self.min_terms:
                 name = self._pick(rows, idf * weight, ok & (df_c >= min(2, n_c)) & free, vocab, n_c, name, self.min_terms)
-            for allowed in (not_stop & (df_c >= min(2, n_c)), ok & (df_c >= 1)):
+            for allowed in (ok & (df_c >= 1), not_stop & (df_c >= 1)):
                 if not name:
                     name = self._pick(rows, idf * weight, allowed & free, vocab, n_c)
             self.names_[c] = name
