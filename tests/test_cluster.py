@@ -465,3 +465,17 @@ def test_a_theme_sharing_only_generic_words_is_named_by_what_its_complaints_say(
     # nothing but generic words: a generic word is still better than no name
     only = PhraseNamer().fit([["不好", "服务"], ["不好", "服务"]], [[], []], [0, 0]).names_
     assert only[0] and set(only[0]) <= {"不好", "服务"}
+
+
+def test_report_shows_new_themes_as_a_chart_and_a_slide(tmp_path):
+    from pptx import Presentation
+
+    from feedback_mining.pipeline import cluster_frame, ensure_classified
+    from feedback_mining.report import build_report
+
+    themed, _ = cluster_frame(ensure_classified(_months(), "投诉内容"), "投诉内容")
+    res = build_report(themed, tmp_path, formats="png,pptx", text_column="投诉内容")
+    assert (tmp_path / "new_themes.png").exists() and "new_themes" not in res.skipped
+    slides = [" ".join(sh.text_frame.text for sh in s.shapes if sh.has_text_frame) for s in Presentation(tmp_path / "deck.pptx").slides]
+    new = [t for t in slides if t.startswith("本月新增/上升最快的问题")]
+    assert len(new) == 1 and "新增「" in new[0] and "充电桩" in new[0], slides

@@ -312,8 +312,12 @@ def new_themes(df: pd.DataFrame, period: str = "month", top: int = 8, changes: p
 
 
 def all_charts(df: pd.DataFrame, period: str = "month", complaint_ratio: float = 0.04, text_column: str | None = None,
-               taxonomy=None) -> tuple[dict[str, Figure], dict[str, str]]:
-    """Every chart that the data allows; returns (figures by name, skipped: name → reason)."""
+               taxonomy=None, changes: pd.DataFrame | None = None) -> tuple[dict[str, Figure], dict[str, str]]:
+    """Every chart that the data allows; returns (figures by name, skipped: name → reason).
+
+    ``changes``: :func:`~feedback_mining.analysis.theme_changes` output when already computed
+    (it fits a theme model on the earlier periods).
+    """
     figs, skipped = {}, {}
     makers = {
         "gap_pareto": lambda: gap_pareto(df, taxonomy),
@@ -323,6 +327,7 @@ def all_charts(df: pd.DataFrame, period: str = "month", complaint_ratio: float =
         "gap_words": lambda: gap_words(df, text_column, taxonomy=taxonomy),
         "risk_review": lambda: risk_and_review(df),
         "silent_customers": lambda: silent_customers(int(valid_gaps(df).size), complaint_ratio),
+        "new_themes": lambda: new_themes(df, period, changes=changes),
     }
     for name, make in makers.items():
         try:

@@ -18,7 +18,10 @@ __all__ = ["write_deck", "add_new_themes_slide", "new_themes_lines"]
 
 
 def write_deck(path: Path, df: pd.DataFrame, pngs: dict[str, bytes], notes: dict[str, str], title: str, subtitle: str,
-          themes: pd.DataFrame | None, high: pd.DataFrame | None, recovery, text_col: str) -> None:
+          themes: pd.DataFrame | None, high: pd.DataFrame | None, recovery, text_col: str,
+          changes: pd.DataFrame | None = None, period: str = "month") -> None:
+    """The deck: title, high-risk complaints, one slide per chart, 「本月新增/上升最快的问题」 when
+    ``changes`` (:func:`~feedback_mining.analysis.theme_changes` output) is given, themes, response times."""
     from pptx import Presentation
     from pptx.dml.color import RGBColor
     from pptx.util import Emu, Inches, Pt
@@ -62,6 +65,9 @@ def write_deck(path: Path, df: pd.DataFrame, pngs: dict[str, bytes], notes: dict
         add_text(s, lines or ["本期没有高风险投诉"], Inches(0.6), Inches(1.8), Inches(12.1), Inches(5.3), size=14)
 
     for name, png in pngs.items():
+        if name == "new_themes" and changes is not None:  # its own slide: the chart beside the lines
+            add_new_themes_slide(prs, changes, png, period).notes_slide.notes_text_frame.text += "\n" + method
+            continue
         s = titled(CHART_TITLES.get(name, name), notes.get(name))
         pic = s.shapes.add_picture(_io.BytesIO(png), Inches(0.6), Inches(1.75), height=Inches(5.5))
         if pic.width > Inches(12.1):

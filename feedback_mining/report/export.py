@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..analysis import period_series, service_recovery, valid_gaps
+from ..analysis import period_series, service_recovery, theme_changes, valid_gaps
 from ..data.columns import text_column_of
 from ..data.write import atomic_write, mask_frame, neutralized
 from ..errors import NotAvailable, UserError
@@ -84,7 +84,11 @@ def build_report(df: pd.DataFrame, out_dir: str | Path, formats=FORMATS, period:
     view = mask_frame(df, [text_col]) if mask else df.copy()
     view.attrs["text_column"] = text_col
     result = ReportResult(out_dir)
-    figs, result.skipped = all_charts(view, period, complaint_ratio, text_col)
+    try:  # computed once for the chart and the slide 「本月新增/上升最快的问题」
+        changes = theme_changes(view, period, text_col)
+    except NotAvailable:
+        changes = None
+    figs, result.skipped = all_charts(view, period, complaint_ratio, text_col, changes=changes)
     result.takeaways = takeaways(view, period, complaint_ratio, text_col)
     pngs = {}
     for name, fig in figs.items():
@@ -114,7 +118,8 @@ def build_report(df: pd.DataFrame, out_dir: str | Path, formats=FORMATS, period:
     recovery = service_recovery(view)
     if "pptx" in formats:
         p = out_dir / "deck.pptx"
-        write_deck(p, view, pngs, result.takeaways, title, subtitle, themes, tables.get("high_risk"), recovery, text_col)
+        write_deck(p, view, pngs, result.takeaways, title, subtitle, themes, tables.get("high_risk"), recovery, text_col,
+                   changes, period)
         result.files.append(p)
     if "html" in formats:
         p = out_dir / "summary.html"
