@@ -73,3 +73,7 @@ def test_notebook_runs_headless(name):
         assert "image/png" in mimes
     if name == "02_root_causes.ipynb":
         assert (ROOT / "out" / "notebooks" / "root_causes" / "theme_x_gap_counts.csv").exists()
+        new_cell = next(c for c in nb.cells if c.cell_type == "code" and "theme_changes(" in c.source)
+        shown = {k for o in new_cell.outputs for k in o.get("data", {})}
+        said = "".join(o.get("text", "") for o in new_cell.outputs)
+        assert "image/png" in shown or "what is new:" in said, "what is new: a chart or the reason there is none"
