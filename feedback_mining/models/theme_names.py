@@ -80,12 +80,9 @@ class PhraseNamer:
 
     def __init__(self, max_terms: int = 3, min_terms: int = 2, min_share: float = 0.05, phrase_weight: float = 1.5,
                  stop_terms=None, generic_terms=None, top: int = 10):
-        self.generic_terms = generic_terms
-        self.max_terms = max_terms
-        self.min_terms = min_terms
-        self.min_share = min_share
-        self.phrase_weight = phrase_weight
-        self.stop_terms = stop_terms
+        self.max_terms, self.min_terms = max_terms, min_terms  # name length
+        self.min_share, self.phrase_weight = min_share, phrase_weight  # which terms qualify, what a phrase weighs
+        self.stop_terms, self.generic_terms = stop_terms, generic_terms  # words kept out of names
         self.top = top
 
     def _validate(self) -> None:
