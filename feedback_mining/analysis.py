@@ -37,7 +37,7 @@ from .text.normalize import normalize_text
 __all__ = ["NOISE_NAME", "parse_dates", "period_series", "categorical_columns", "ComplaintFilter", "filter_frame",
            "has_gap", "valid_gaps", "gap_order", "crosstab_theme_gap", "month_labels", "compare_periods", "theme_table",
            "RecoveryFigures", "service_recovery", "as_bool", "as_list", "distinctive_words", "column_label", "value_label",
-           "split_values", "contiguous_months", "DEMAND_COLUMN", "VALUE_NAMES"]
+           "split_values", "contiguous_months", "DEMAND_COLUMN", "VALUE_NAMES", "theme_changes"]
 
 _MAX_CATEGORY_VALUES = 50
 #: Keyword masks kept per term: changing another filter while a keyword is set costs no new text search.
@@ -48,7 +48,9 @@ DEMAND_COLUMN = "customer_demand"
 #: the data keeps its own values). Other values are shown as they are in the data.
 VALUE_NAMES = {
     "industry": {"auto": "汽车", "food": "餐饮", "telecom_bank": "通信/银行", "property": "房地产", "ecommerce": "电商/快递",
-                 "hotel": "酒店/旅游"},
+                 "hotel": "酒店/旅游", "appliance": "家电", "travel": "出行/旅游", "retail": "零售", "internet": "互联网",
+                 "telecom": "通信", "logistics": "物流", "bank": "银行", "lifestyle": "生活服务", "healthcare": "医疗",
+                 "insurance": "保险", "education": "教育", "government": "政务服务", "utilities": "水电燃气"},
     "escalation_risk": {"high": "高", "watch": "关注", "none": "无"},
 }
 
@@ -522,3 +524,26 @@ def distinctive_words(texts, gaps, top: int = 8) -> dict[str, list[tuple[str, fl
     tok = ThemeTokenizer()
     docs = [tok(t) for t in texts]
     return class_tfidf(docs, gaps, top=top, ignore=("", "nan"))
+
+
+# --- what is new ---------------------------------------------------------------------------------
+def theme_changes(df: pd.DataFrame, period: str = "month", text_column: str | None = None) -> pd.DataFrame:
+    """Themes new in the last period and themes whose share grew most since the one before.
+
+    One row per theme (status "new" / "rising" / ""), see
+    :func:`feedback_mining.models.emerging.emerging_themes`; raises NotAvailable without themes,
+    dates or two periods.
+
+    >>> theme_changes(themed).query("status == 'new'")[["theme_name", "count_last"]]
+    """
+    from .models.emerging import emerging_themes
+
+    if "theme_name" not in df.columns:
+        raise NotAvailable("no themes: run `feedback-mining cluster` or the report on raw complaints")
+    periods = period_series(df, period)
+    if periods.dropna().nunique() < 2:
+        raise NotAvailable("complaints from at least two periods are needed to say what is new")
+    names = df["theme_name"].where(df["theme_name"].notna(), "").astype(str)
+    themes = names.where(names.ne(NOISE_NAME), "")
+    col = text_column_of(df, text_column)
+    return emerging_themes(df[col].tolist(), periods.tolist(), themes.tolist())

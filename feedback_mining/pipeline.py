@@ -23,7 +23,7 @@ from .data.read import load_complaints
 from .paths import corpus_file
 from .text.normalize import NormalizedTexts, as_normalized
 
-__all__ = ["classify_frame", "cluster_frame", "load_classified", "ensure_classified", "ensure_themes",
+__all__ = ["classify_frame", "cluster_frame", "classifier_gaps", "load_classified", "ensure_classified", "ensure_themes",
            "classify_columns", "classify", "THEME_COLUMNS", "SIGNAL_COLUMNS"]
 
 THEME_COLUMNS = ("theme", "theme_name")
@@ -70,14 +70,22 @@ def classify_frame(df: pd.DataFrame, model, text_column: str) -> pd.DataFrame:
     return out
 
 
-def cluster_frame(df: pd.DataFrame, text_column: str, k: Any = "auto", method: str = "mixture", random_state: int = 0,
-                  **params):
-    """``df`` plus ``theme`` and ``theme_name``; returns ``(table, fitted ThemeClusterer)``."""
+def cluster_frame(df: pd.DataFrame, text_column: str, k: Any = "auto", method: Any = "mixture", random_state: int = 0,
+                  gaps: Any = None, **params):
+    """``df`` plus ``theme`` and ``theme_name``; returns ``(table, fitted ThemeClusterer)``.
+
+    Each theme's dominant gap comes from ``gaps`` (aligned with ``df``) or else the classifier's
+    ``gap`` column when ``df`` has one. ``tc.note_`` says when fewer themes came out than asked.
+
+    >>> themed, tc = cluster_frame(classified, "投诉内容", k=8)
+    >>> tc.summary()[["theme_name", "size", "dominant_gap"]]
+    """
     from .models.themes import ThemeClusterer
 
-    gaps = df["gap"] if "gap" in df.columns else None
+    if gaps is None and "gap" in df.columns:
+        gaps = df["gap"]
     tc = ThemeClusterer(k=k, method=method, random_state=random_state, **params)
-    labels = tc.fit_predict(df[text_column].tolist(), gaps=gaps)
+    labels = tc.fit_predict(df[text_column].tolist(), gaps=None if gaps is None else list(gaps))
     names = tc.theme_names()
     out, renamed = make_room(df, THEME_COLUMNS)
     out = out.copy() if out is df else out
@@ -86,6 +94,18 @@ def cluster_frame(df: pd.DataFrame, text_column: str, k: Any = "auto", method: s
     if renamed:
         out.attrs["renamed_columns"] = {**out.attrs.get("renamed_columns", {}), **renamed}
     return out, tc
+
+
+def classifier_gaps(df: pd.DataFrame, text_column: str, model: Any = None) -> list[str]:
+    """The classifier's gap for every row of ``df`` (empty for empty texts), without adding columns.
+
+    >>> classifier_gaps(raw, "投诉内容")[:2]
+    ['process', 'behavior']
+    """
+    from .models.registry import load_model
+
+    clf = model if hasattr(model, "predict_proba") else load_model(model)
+    return classify_frame(df[[text_column]], clf, text_column)["gap"].tolist()
 
 
 def ensure_classified(df: pd.DataFrame, text_column: str, model: Any = None) -> pd.DataFrame:

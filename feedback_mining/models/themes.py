@@ -1,26 +1,29 @@
-"""Theme discovery: cluster complaints into named, explainable themes.
+"""Theme discovery: complaints grouped into themes a manager can read, at any batch size.
 
 >>> tc = ThemeClusterer(k="auto").fit(texts, gaps=df["gap"])
 >>> tc.themes_[0]["name"]
-'退款 / 客服 / 不处理'
+'送餐超时 / 餐盒漏了 / 退款'
 >>> tc.predict(["骑手送餐超时还洒了"])
 
-Default (``method="mixture"``): content words (stopwords, numbers and single characters out),
-present/absent per complaint → a mixture of multinomials fitted by EM with deterministic
-annealing and a few restarts (the one-topic-per-document model that suits short texts, as in
-GSDMM). Each complaint goes to its most probable theme. On real reviews this agrees far better
-with the product categories than NMF or LSA + KMeans (NMI ≈ 0.6 vs 0.45 / 0.41, see
-benchmarks/bench_themes.py). ``method="nmf"`` (NMF-KL topics on TF-IDF) and ``method="kmeans"``
-(LSA + KMeans) are the alternatives. Names come from class-based TF-IDF. Very short or empty
-texts go to an explicit noise theme (id -1).
+The steps are parameters, as in BERTopic: ``tokenizer`` (text → content words),
+``vectorizer`` (words → matrix), ``method`` (the clusterer: ``"mixture"`` (default), ``"nmf"``,
+``"kmeans"`` or any scikit-learn clusterer with ``fit`` and ``predict``) and ``namer`` (names
+from words and adjacent-word phrases, :class:`~feedback_mining.models.theme_names.PhraseNamer`).
+
+mixture: a mixture of multinomials over word presence, one theme per complaint (the model
+that suits short texts, as in GSDMM); nmf: NMF-KL topics on TF-IDF; kmeans: LSA + KMeans.
+The vocabulary follows the batch: words must occur in 2 (small batches) to 5 (≥ 5,000
+complaints) complaints, and a batch under 2,000 also gets the character pairs inside long
+words as features. ``k="auto"`` picks k by held-out likelihood (one-standard-error rule),
+between 2 and √n (at most ``k_range[1]``). A complaint with too few characters (< ``min_chars``)
+is noise (theme -1); one with at least ``short_chars`` characters whose words are all too rare
+for the vocabulary joins the theme it shares most characters with: it is never noise just
+because its words are rare.
 """
 from __future__ import annotations
 
 import json
 import os
-import re
-from functools import lru_cache
-from itertools import islice
 from pathlib import Path
 
 import joblib
@@ -30,8 +33,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, clone
 from sklearn.cluster import KMeans, MiniBatchKMeans
 from sklearn.decomposition import NMF, TruncatedSVD
-from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
-from sklearn.metrics import silhouette_score
+from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize as l2_normalize
 from sklearn.utils.validation import check_is_fitted
 
@@ -39,98 +41,71 @@ from ..data.columns import NOISE_NAME
 from ..errors import UserError
 from ..text.normalize import as_normalized
 from ..text.privacy import mask_pii
-from ..text.tokenizer import Tokenizer, segment_many
-from .ctfidf import class_tfidf, hash_text, identity
-from .mixture import MultinomialMixture
+from .ctfidf import hash_text
+from .mixture import MultinomialMixture, heldout_k
+from .theme_names import PhraseNamer, representatives
+from .theme_text import (
+    SUBWORD_BELOW,
+    ThemeDocuments,
+    ThemeTokenizer,
+    default_theme_vectorizer,
+    letters_only,
+    meaningful_chars,
+    with_subwords,
+)
 
 __all__ = ["ThemeClusterer", "ThemeTokenizer", "NOISE_THEME", "NOISE_NAME", "default_theme_vectorizer"]
 METHODS = ("mixture", "nmf", "kmeans")
 
 NOISE_THEME = -1
-# Numbers and quantities (两个, 三天, 第二次, 100块) say nothing about a theme.
-_QUANTITY = re.compile(r"^[第]?[0-9零一二三四五六七八九十百千万两几半多每]+[个次天年月周日号小时分钟秒块元毛件台辆份条位家遍回趟层楼点斤公里米瓶箱张]*$")
-_ALNUM = re.compile(r"[^\W_]")  # letters and digits, any script
 _NAME_SEPARATOR = " / "
+_CHUNK = 20_000
+#: Names are found on at most this many distinct complaints (a hash-ordered sample): as good, and faster.
+_NAME_SAMPLE = 10_000
 
 
-@lru_cache(maxsize=500_000)
-def _content_word(token: str, min_len: int) -> bool:
-    """English words of ≥ 3 letters; other words of ≥ ``min_len`` characters that are not quantities."""
-    if token.isascii():
-        return token.isalpha() and len(token) >= 3
-    return len(token) >= min_len and not _QUANTITY.match(token)
-
-
-class ThemeTokenizer:
-    """Content words for themes: segmented words minus stopwords, single characters and numbers."""
-
-    def __init__(self, tokenizer: Tokenizer | None = None, min_len: int = 2):
-        self.tokenizer = tokenizer
-        self.min_len = min_len
-
-    def _tok(self) -> Tokenizer:
-        # the parameter is left as given (None): the default tokenizer is made per call, cheaply
-        return self.tokenizer if self.tokenizer is not None else Tokenizer(stopwords="default", normalize=False)
-
-    def keep(self, token: str) -> bool:
-        return _content_word(token, self.min_len)
-
-    def __call__(self, text: str) -> list[str]:
-        return [t for t in self._tok()(text) if self.keep(t)]
-
-    def __eq__(self, other):
-        return isinstance(other, ThemeTokenizer) and (self.tokenizer, self.min_len) == (other.tokenizer, other.min_len)
-
-    def __hash__(self):
-        return hash((self.tokenizer, self.min_len))
-
-
-def _nmf(k: int, random_state, max_iter: int) -> NMF:
-    return NMF(k, init="nndsvda", beta_loss="kullback-leibler", solver="mu", max_iter=max_iter, random_state=random_state)
-
-
-def default_theme_vectorizer(method: str = "mixture"):
-    """The vectorizer for a method, over pre-tokenized documents (lists of content words).
-
-    mixture: word present/absent, words in ≥ 5 complaints and at most half of them;
-    nmf / kmeans: sublinear TF-IDF.
-    """
-    if method == "mixture":
-        return CountVectorizer(analyzer=identity, binary=True, min_df=5, max_df=0.5, max_features=50_000)
-    return TfidfVectorizer(analyzer=identity, sublinear_tf=True, min_df=3, max_df=0.3, max_features=50_000)
+def _nmf(k: int, shape: tuple[int, int], random_state, max_iter: int) -> NMF:
+    # NNDSVD needs k ≤ min(documents, features); a tiny batch starts from random factors instead.
+    init = "nndsvda" if k <= min(shape) else "random"
+    return NMF(k, init=init, beta_loss="kullback-leibler", solver="mu", max_iter=max_iter, random_state=random_state)
 
 
 class ThemeClusterer(BaseEstimator):
-    """Cluster complaints into themes with readable names.
+    """Cluster complaints into themes with readable names (see the module for the steps).
 
     Parameters
     ----------
-    k : int or "auto"
-        Number of themes; "auto" picks the k in ``k_range`` with the best silhouette score
-        (cosine, on a sample of ≤ 4000 complaints: word vectors for mixture, the LSA space for
-        kmeans, topic weights for nmf); scores are in ``k_scores_``.
-    method : {"mixture", "nmf", "kmeans"}
-        mixture (default): :class:`MultinomialMixture` on word presence; nmf: NMF-KL topics on
-        TF-IDF; kmeans: LSA (TruncatedSVD) + KMeans.
-    tokenizer : callable text → tokens (default :class:`ThemeTokenizer`)
+    k : int ≥ 2 or "auto"
+        Number of themes asked for; "auto" chooses it by held-out likelihood (``k_scores_``).
+        Fewer may come out on a small batch: ``n_themes_`` and ``note_`` say so.
+    method : "mixture", "nmf", "kmeans" or a scikit-learn clusterer (``n_clusters`` is set to k)
+    tokenizer : callable text → content words (default :class:`ThemeTokenizer`)
     vectorizer : a CountVectorizer/TfidfVectorizer-like step over token lists
-        (default :func:`default_theme_vectorizer` for the method)
+        (default :func:`default_theme_vectorizer` for the method and the batch size)
+    namer : an object with ``fit(words, phrases, labels)`` that fills ``names_`` and ``terms_``
+        (default :class:`PhraseNamer` with ``name_terms`` phrases)
+    k_range : (low, high) bounds for "auto"; the high bound is also capped at √(complaints).
     n_components : LSA dimensions for kmeans.
-    min_chars : texts with fewer meaningful characters (or no content word) are noise.
+    min_chars : texts with fewer letters/digits are noise.
+    short_chars : texts with at least this many letters/digits are never noise for rare words.
     sample_size : fit on at most this many complaints (then assign the rest); keeps memory flat.
+    n_representatives : representative complaints per theme (those that show the name).
+    name_terms : key phrases per name (for the default namer).
     """
 
-    def __init__(self, k: int | str = "auto", method: str = "mixture", tokenizer=None, vectorizer=None,
-                 k_range: tuple[int, int] = (6, 15), n_components: int = 100, min_chars: int = 4,
-                 sample_size: int = 30_000, n_representatives: int = 5, name_terms: int = 3,
+    def __init__(self, k: int | str = "auto", method="mixture", tokenizer=None, vectorizer=None, namer=None,
+                 k_range: tuple[int, int] = (2, 15), n_components: int = 100, min_chars: int = 4, short_chars: int = 10,
+                 sample_size: int = 30_000, n_representatives: int = 3, name_terms: int = 3,
                  random_state: int | None = 0, n_jobs: int | None = None):
         self.k = k
         self.method = method
         self.tokenizer = tokenizer
         self.vectorizer = vectorizer
+        self.namer = namer
         self.k_range = k_range
         self.n_components = n_components
         self.min_chars = min_chars
+        self.short_chars = short_chars
         self.sample_size = sample_size
         self.n_representatives = n_representatives
         self.name_terms = name_terms
@@ -139,41 +114,28 @@ class ThemeClusterer(BaseEstimator):
 
     # -- helpers
     def _validate(self) -> None:
-        if self.method not in METHODS:
-            raise ValueError(f"method must be one of {', '.join(METHODS)}, not {self.method!r}")
-        if self.k != "auto" and (not isinstance(self.k, (int, np.integer)) or self.k < 2):
+        if isinstance(self.method, str) and self.method not in METHODS:
+            raise ValueError(f"method must be one of {', '.join(METHODS)} or a clusterer, not {self.method!r}")
+        if not isinstance(self.method, str) and not (hasattr(self.method, "fit") and hasattr(self.method, "predict")):
+            raise ValueError("a custom method must be a clusterer with fit and predict")
+        if self.k != "auto" and (isinstance(self.k, bool) or not isinstance(self.k, (int, np.integer)) or self.k < 2):
             raise ValueError("k must be 'auto' or an integer ≥ 2")
         lo, hi = self.k_range
         if not 2 <= lo <= hi:
             raise ValueError("k_range must be (low, high) with 2 ≤ low ≤ high")
+        if not 1 <= self.min_chars <= self.short_chars:
+            raise ValueError("need 1 ≤ min_chars ≤ short_chars")
 
-    def _tokens(self, texts: list[str]) -> list[list[str]]:
-        tok = self.tokenizer if self.tokenizer is not None else ThemeTokenizer()
-        if isinstance(tok, ThemeTokenizer):
-            base = segment_many(texts, tok._tok(), n_jobs=self.n_jobs) if len(texts) > 8000 else map(tok._tok(), texts)
-            return [[t for t in ts if _content_word(t, tok.min_len)] for ts in base]
-        return [tok(t) for t in texts]
+    @property
+    def _kind(self) -> str:
+        return self.method if isinstance(self.method, str) else "custom"
 
-    def _noise(self, texts: list[str], tokens: list[list[str]]) -> np.ndarray:
-        """Fewer than ``min_chars`` letters/digits, or no content word."""
-        few = [sum(1 for _ in islice(_ALNUM.finditer(t), self.min_chars)) < self.min_chars for t in texts]
-        return np.array(few, dtype=bool) | np.array([len(ts) == 0 for ts in tokens], dtype=bool)
+    def _features(self, words: list[list[str]]) -> list[list[str]]:
+        return [with_subwords(w) for w in words] if self.subwords_ else words
 
-    def _embed(self, X):
-        if self.method == "mixture":  # theme probabilities; no known word at all → a zero row (noise)
-            Z = self.model_.predict_proba(X)
-            Z[np.diff(sp.csr_matrix(X).indptr) == 0] = 0.0
-            return Z
-        if self.method == "nmf":
-            return self.nmf_.transform(X)  # topic weights (not normalized: a zero row is noise)
-        return l2_normalize(self.svd_.transform(X))
-
-    def _assign(self, Z) -> np.ndarray:
-        if self.method in ("mixture", "nmf"):
-            labels = Z.argmax(1)
-            labels[Z.max(1) <= 1e-9] = NOISE_THEME
-            return labels
-        return self.model_.predict(Z)
+    def _k_bound(self, m: int) -> int:
+        """The most themes "auto" may choose for ``m`` complaints: √m, within ``k_range``."""
+        return int(max(2, min(self.k_range[1], round(np.sqrt(m)))))
 
     # -- fit
     def fit_predict(self, X, y=None, gaps=None) -> np.ndarray:
@@ -181,122 +143,205 @@ class ThemeClusterer(BaseEstimator):
         return self.fit(X, gaps=gaps).labels_
 
     def fit(self, X, y=None, gaps=None) -> "ThemeClusterer":
-        """Fit on complaint texts; ``gaps`` (optional, aligned) adds each theme's gap mix."""
+        """Fit on complaint texts; ``gaps`` (optional, aligned: the classifier's gap column) adds each theme's gap mix."""
         self._validate()
         texts = as_normalized(X)
         n = len(texts)
-        tokens = self._tokens(texts)
-        noise = self._noise(texts, tokens)
-        real = np.flatnonzero(~noise)
-        rng = np.random.RandomState(self.random_state)
+        docs = ThemeDocuments(texts, self.tokenizer, self.n_jobs)
+        words = docs.words
+        chars = np.array([meaningful_chars(t, self.short_chars) for t in texts], dtype=int)
+        candidate = chars >= self.min_chars
+        pool = np.flatnonzero(candidate & np.array([len(w) > 0 for w in words], dtype=bool))
         # Fit on the texts in hash order (and sample by it): re-ordering the input changes nothing.
-        keys = np.array([hash_text(texts[i]) for i in real], dtype=np.uint64)
-        fit_idx = real[np.argsort(keys, kind="stable")[: self.sample_size]]
-        if len(fit_idx) < 3:
-            raise UserError("too few complaints with content to find themes (need at least 3)")
-        self.vectorizer_ = clone(self.vectorizer) if self.vectorizer is not None else default_theme_vectorizer(self.method)
-        try:
-            Xfit = self.vectorizer_.fit_transform([tokens[i] for i in fit_idx])
-        except ValueError:  # min_df too high for a tiny input
-            self.vectorizer_.set_params(min_df=1, max_df=1.0)
-            Xfit = self.vectorizer_.fit_transform([tokens[i] for i in fit_idx])
-        if self.method == "kmeans":
-            comps = max(2, min(self.n_components, Xfit.shape[1] - 1, Xfit.shape[0] - 1))
-            self.svd_ = TruncatedSVD(comps, random_state=self.random_state).fit(Xfit)
-            Zfit = l2_normalize(self.svd_.transform(Xfit))
-        else:
-            Zfit = None
-        k = self._choose_k(Xfit, Zfit, rng) if self.k == "auto" else int(self.k)
-        k = max(2, min(k, len(fit_idx) - 1))
-        if self.method == "kmeans":
-            algo = KMeans if len(fit_idx) <= 20_000 else MiniBatchKMeans
-            kw = {"n_init": 4} if algo is KMeans else {"n_init": 4, "batch_size": 4096}
-            self.model_ = algo(k, random_state=self.random_state, **kw).fit(Zfit)
-        elif self.method == "mixture":
-            self.model_ = MultinomialMixture(k, random_state=self.random_state).fit(Xfit)
-            Zfit = self._embed(Xfit)
-        else:
-            self.nmf_ = _nmf(k, self.random_state, 300)
-            Zfit = self.nmf_.fit_transform(Xfit)
-        self.k_ = k
+        keys = np.array([hash_text(texts[i]) for i in pool], dtype=np.uint64)
+        fit_idx = pool[np.argsort(keys, kind="stable")[: self.sample_size]]
+        self.subwords_ = len(fit_idx) < SUBWORD_BELOW
+        feats = self._features(words)
+        self.vectorizer_ = clone(self.vectorizer) if self.vectorizer is not None else default_theme_vectorizer(self._kind, len(fit_idx))
+        Xfit = self._fit_vectorizer([feats[i] for i in fit_idx])
+        rows = np.flatnonzero(np.diff(Xfit.indptr) > 0) if Xfit is not None else np.array([], dtype=int)
+        fit_keys = np.array([hash_text(texts[i]) for i in fit_idx[rows]], dtype=np.uint64)
+        self._fit_model(Xfit[rows] if len(rows) else None, np.unique(fit_keys, return_index=True)[1])
         labels = np.full(n, NOISE_THEME, dtype=int)
-        Xreal = Zreal = None
-        if len(real):
-            Xreal = self.vectorizer_.transform([tokens[i] for i in real])
-            Zreal = np.zeros((len(real), Zfit.shape[1]))
-            in_fit = np.isin(real, fit_idx)
-            Zreal[np.searchsorted(real, fit_idx)] = Zfit
-            if (~in_fit).any():  # the rest (beyond the fitting sample) in chunks: memory stays flat
-                rest = np.flatnonzero(~in_fit)
-                for start in range(0, len(rest), 20_000):
-                    part = rest[start:start + 20_000]
-                    Zreal[part] = self._embed(Xreal[part])
-            labels[real] = self._assign(Zreal)
-            # Representatives are the members closest to their theme's centre in this space.
-            Zreal = l2_normalize(Xreal) if self.method == "mixture" else l2_normalize(Zreal)
-        self._describe(texts, tokens, labels, real, Xreal, Zreal, gaps)
+        space = sp.csr_matrix((n, 1))
+        if self.model_ is not None:
+            cand = np.flatnonzero(candidate)
+            labels[cand], space = self._assign_all([feats[i] for i in cand])
+            space = _scatter_rows(space, cand, n)
+            self._fit_fallback(texts, labels, fit_idx)
+            lost = cand[(labels[cand] == NOISE_THEME) & (chars[cand] >= self.short_chars)]
+            labels[lost] = self._fallback([texts[i] for i in lost])
         self.labels_ = labels
+        self._describe(texts, docs, labels, space, gaps)
         return self
 
-    def _choose_k(self, Xfit, Zfit, rng) -> int:
-        lo, hi = self.k_range
-        hi = min(hi, Xfit.shape[0] - 1)
-        m = Xfit.shape[0]
-        sample = rng.choice(m, size=min(m, 4000), replace=False) if m > 4000 else np.arange(m)
-        scores = {}
-        for k in range(lo, max(lo, hi) + 1):
-            if self.method == "kmeans":
-                labels = KMeans(k, n_init=2, random_state=self.random_state).fit_predict(Zfit[sample])
-                space = Zfit[sample]
-            elif self.method == "mixture":
-                labels = MultinomialMixture(k, n_init=1, random_state=self.random_state).fit_predict(Xfit[sample])
-                space = l2_normalize(Xfit[sample])
-            else:
-                W = _nmf(k, self.random_state, 150).fit_transform(Xfit[sample])
-                labels, space = W.argmax(1), l2_normalize(W)
-            if len(set(labels)) < 2:
-                continue
-            scores[k] = float(silhouette_score(space, labels, metric="cosine", random_state=self.random_state))
-        self.k_scores_ = scores
-        self.k_criterion_ = {"kmeans": "silhouette (cosine) on the LSA space", "nmf": "silhouette (cosine) on NMF weights",
-                             "mixture": "silhouette (cosine) on word vectors"}[self.method]
-        return max(scores, key=scores.get) if scores else lo
+    def _fit_vectorizer(self, docs: list[list[str]]):
+        if not docs:
+            return None
+        try:
+            return sp.csr_matrix(self.vectorizer_.fit_transform(docs))
+        except ValueError:  # cut-offs too strict for a tiny input: keep every word
+            try:
+                self.vectorizer_.set_params(min_df=1, max_df=1.0)
+                return sp.csr_matrix(self.vectorizer_.fit_transform(docs))
+            except ValueError:
+                return None
 
-    def _describe(self, texts, tokens, labels, real, Xreal, Zreal, gaps) -> None:
-        """Names (class-based TF-IDF), sizes, representatives, distinctive terms, gap mix."""
+    def _fit_model(self, X, distinct=None) -> None:
+        """Choose k (on the ``distinct`` rows: a complaint sent twice must not look like held-out
+        evidence for a theme of its own) and fit the clusterer on the rows that have features."""
+        self.model_ = self.svd_ = None
+        self.k_scores_, self.k_criterion_ = {}, ""
+        m = 0 if X is None else X.shape[0]
+        if m == 0:
+            self.k_ = 0
+            return
+        if self.k == "auto":
+            unique = X if distinct is None else X[distinct]
+            m_unique = unique.shape[0]
+            lo, hi = min(self.k_range[0], self._k_bound(m_unique)), self._k_bound(m_unique)
+            k, self.k_scores_ = heldout_k((unique > 0).astype(np.float64), range(lo, hi + 1), random_state=self.random_state,
+                                          max_docs=self.sample_size)
+            self.k_criterion_ = (f"held-out likelihood of a word-presence mixture, one-standard-error rule "
+                                 f"(k from {lo} to {hi} = √{m_unique} distinct complaints, within k_range)")
+        else:
+            k = int(self.k)
+        k = max(1, min(k, m))
+        self.k_ = k
+        kind = self._kind
+        if kind == "mixture":
+            self.model_ = MultinomialMixture(k, random_state=self.random_state).fit(X)
+        elif kind == "nmf":
+            self.model_ = _nmf(k, X.shape, self.random_state, 300).fit(X)
+        elif kind == "kmeans":
+            comps = min(self.n_components, X.shape[1] - 1, m - 1)
+            if comps >= 2:
+                self.svd_ = TruncatedSVD(comps, random_state=self.random_state).fit(X)
+            Z = self._embed(X)
+            algo = KMeans if m <= 20_000 else MiniBatchKMeans
+            kw = {"n_init": 4} if algo is KMeans else {"n_init": 4, "batch_size": 4096}
+            self.model_ = algo(k, random_state=self.random_state, **kw).fit(Z)
+        else:
+            model = clone(self.method)
+            if "n_clusters" in model.get_params():
+                model.set_params(n_clusters=k)
+            self.model_ = model.fit(l2_normalize(X))
+
+    def _embed(self, X):
+        """Documents in the model's space (a row of zeros: no known feature)."""
+        kind = self._kind
+        if kind == "mixture":
+            Z = self.model_.predict_proba(X)
+            Z[np.diff(sp.csr_matrix(X).indptr) == 0] = 0.0
+            return Z
+        if kind == "nmf":
+            return self.model_.transform(X)
+        if kind == "kmeans":
+            return l2_normalize(self.svd_.transform(X)) if self.svd_ is not None else l2_normalize(sp.csr_matrix(X)).toarray()
+        return l2_normalize(X)
+
+    def _assign(self, X) -> tuple[np.ndarray, object]:
+        """Theme ids (noise for rows without a known feature) and the rows in a space for centrality."""
+        X = sp.csr_matrix(X)
+        empty = np.diff(X.indptr) == 0
+        Z = self._embed(X)
+        if self._kind in ("mixture", "nmf"):
+            labels = np.asarray(Z).argmax(1)
+            labels[np.asarray(Z).max(1) <= 1e-12] = NOISE_THEME
+        else:
+            labels = np.asarray(self.model_.predict(Z))
+        labels[empty] = NOISE_THEME
+        space = l2_normalize(X) if self._kind == "mixture" else sp.csr_matrix(l2_normalize(np.asarray(Z)))
+        return labels.astype(int), space
+
+    def _assign_all(self, feats: list[list[str]]) -> tuple[np.ndarray, sp.csr_matrix]:
+        """Every complaint assigned in chunks (memory stays flat)."""
+        labels, spaces = [], []
+        for start in range(0, len(feats), _CHUNK):
+            lab, space = self._assign(self.vectorizer_.transform(feats[start:start + _CHUNK]))
+            labels.append(lab)
+            spaces.append(sp.csr_matrix(space))
+        if not labels:
+            return np.array([], dtype=int), sp.csr_matrix((0, 1))
+        return np.concatenate(labels), sp.vstack(spaces).tocsr()
+
+    # -- complaints whose words are all rare: the theme they share most characters with
+    def _fit_fallback(self, texts, labels, fit_idx) -> None:
+        """Character (1–2-gram) profiles of the themes, from the labelled complaints of the fitting sample."""
+        done = fit_idx[labels[fit_idx] != NOISE_THEME][:5000]
+        self.char_vectorizer_, self.char_centroids_, self.char_ids_ = None, None, np.array([], dtype=int)
+        if not len(done):
+            return
+        cv = TfidfVectorizer(analyzer="char", ngram_range=(1, 2), sublinear_tf=True, max_features=20_000,
+                             preprocessor=letters_only)
+        try:
+            C = cv.fit_transform([texts[i] for i in done])
+        except ValueError:
+            return
+        ids = np.unique(labels[done])
+        centroids = np.vstack([np.asarray(C[labels[done] == t].mean(0)).ravel() for t in ids])
+        self.char_vectorizer_, self.char_centroids_, self.char_ids_ = cv, l2_normalize(centroids), ids
+
+    def _fallback(self, texts: list[str]) -> np.ndarray:
+        if not texts or self.char_vectorizer_ is None:
+            return np.full(len(texts), NOISE_THEME, dtype=int)
+        sims = np.asarray(self.char_vectorizer_.transform(texts) @ self.char_centroids_.T)
+        out = self.char_ids_[sims.argmax(1)]
+        out[sims.max(1) <= 0] = NOISE_THEME
+        return out.astype(int)
+
+    # -- names, representatives, gap mix
+    def _describe(self, texts, docs: ThemeDocuments, labels, space, gaps) -> None:
         n = len(texts)
-        ids = sorted(set(labels[real].tolist()) - {NOISE_THEME}) if len(real) else []
-        terms_by_theme = class_tfidf([tokens[i] for i in real], labels[real], top=15, ignore=(NOISE_THEME,)) if len(ids) else {}
-        gaps = None if gaps is None else np.asarray(list(gaps), dtype=object)
+        done = np.flatnonzero(labels != NOISE_THEME)
+        keys = np.array([hash_text(texts[i]) for i in done], dtype=np.uint64)
+        # Names count distinct complaints: a text sent three times is still one complaint's wording.
+        _, first = np.unique(keys, return_index=True)
+        sample = np.sort(done[first][np.argsort(keys[first], kind="stable")[: min(self.sample_size, _NAME_SAMPLE)]])
+        namer = clone(self.namer) if self.namer is not None else PhraseNamer(max_terms=self.name_terms)
+        if len(sample):
+            namer.fit([docs.words[i] for i in sample], docs.phrases(sample), labels[sample])
+        self.namer_ = namer
+        gaps = None if gaps is None else np.asarray(["" if g is None or g != g else str(g) for g in gaps], dtype=object)
+        clean = docs.cleaned
         themes = []
-        for t in ids:
-            member_rows = np.flatnonzero(labels[real] == t)
-            members = real[member_rows]
-            terms = terms_by_theme.get(t, [])
-            name_words = []
-            for w, _ in terms:
-                if any(w in x or x in w for x in name_words):
-                    continue
-                name_words.append(w)
-                if len(name_words) >= self.name_terms:
-                    break
-            centre = np.asarray(Zreal[member_rows].mean(0)).ravel()
-            sims = np.asarray(Zreal[member_rows] @ centre).ravel()
-            reps = members[np.argsort(-sims, kind="stable")[: self.n_representatives]]
-            themes.append(self._theme_record(t, _NAME_SEPARATOR.join(name_words) or f"主题 {t}", members, n, terms,
-                                             reps, texts, gaps))
+        for t in np.unique(labels[done]):
+            members = np.flatnonzero(labels == t)
+            record = self._theme_record(int(t), members, n, gaps)
+            phrases_t = list(getattr(namer, "names_", {}).get(t, []))
+            record["name"] = _NAME_SEPARATOR.join(phrases_t) or f"主题 {t}"
+            record["name_phrases"] = phrases_t
+            record["terms"] = list(getattr(namer, "terms_", {}).get(t, []))[:10]
+            block = space[members]
+            centre = np.asarray(block.mean(0)).ravel()
+            centrality = np.asarray(block @ centre).ravel()
+            reps = representatives(clean, members, phrases_t, centrality, self.n_representatives, gaps, record["dominant_gap"])
+            record["representatives"] = [mask_pii(texts[i])[:200] for i in reps]
+            record["representative_index"] = [int(i) for i in reps]
+            themes.append(record)
         noise = np.flatnonzero(labels == NOISE_THEME)
         if len(noise):
-            themes.append(self._theme_record(NOISE_THEME, NOISE_NAME, noise, n, [], noise[: self.n_representatives], texts, gaps))
+            record = self._theme_record(NOISE_THEME, noise, n, gaps)
+            reps = noise[: self.n_representatives]
+            record.update(name=NOISE_NAME, name_phrases=[], terms=[], representatives=[mask_pii(texts[i])[:200] for i in reps],
+                          representative_index=[int(i) for i in reps])
+            themes.append(record)
         themes.sort(key=lambda th: (th["id"] == NOISE_THEME, -th["size"]))
         self.themes_ = themes
-        self.renames_ = {}
-        self.merges_ = {}
+        self.n_themes_ = sum(th["id"] != NOISE_THEME for th in themes)
+        self.note_ = self._shortfall_note()
+        self.renames_, self.merges_ = {}, {}
 
-    def _theme_record(self, tid, name, members, n, terms, reps, texts, gaps) -> dict:
-        record = {"id": int(tid), "name": name, "size": int(len(members)), "share": float(len(members) / max(n, 1)),
-                  "terms": terms[:10], "representatives": [mask_pii(texts[i])[:200] for i in reps],
-                  "representative_index": [int(i) for i in reps], "gap_mix": {}, "dominant_gap": ""}
+    def _shortfall_note(self) -> str:
+        """A sentence when fewer themes came out than asked for (empty otherwise)."""
+        if self.k == "auto" or self.n_themes_ >= int(self.k):
+            return ""
+        return (f"要求 {int(self.k)} 个主题，只找到 {self.n_themes_} 个：这批投诉不足以分出更多主题 "
+                f"(asked for {int(self.k)} themes, found {self.n_themes_})")
+
+    @staticmethod
+    def _theme_record(tid: int, members: np.ndarray, n: int, gaps) -> dict:
+        record = {"id": tid, "size": int(len(members)), "share": float(len(members) / max(n, 1)), "gap_mix": {}, "dominant_gap": ""}
         if gaps is not None and len(members):
             mix = pd.Series(gaps[members]).replace("", np.nan).dropna().value_counts(normalize=True)
             record["gap_mix"] = {str(k): float(v) for k, v in mix.items()}
@@ -308,19 +353,44 @@ class ThemeClusterer(BaseEstimator):
         """Theme ids for new complaints (merges applied; noise = -1)."""
         check_is_fitted(self, "k_")
         texts = as_normalized(X)
-        tokens = self._tokens(texts)
-        noise = self._noise(texts, tokens)
+        words = ThemeDocuments(texts, self.tokenizer, self.n_jobs).words
+        chars = np.array([meaningful_chars(t, self.short_chars) for t in texts], dtype=int)
         labels = np.full(len(texts), NOISE_THEME, dtype=int)
-        real = np.flatnonzero(~noise)
-        if len(real):
-            labels[real] = self._assign(self._embed(self.vectorizer_.transform([tokens[i] for i in real])))
+        cand = np.flatnonzero(chars >= self.min_chars)
+        if self.model_ is None or not len(cand):
+            return labels
+        feats = self._features(words)
+        labels[cand], _ = self._assign_all([feats[i] for i in cand])
+        lost = cand[(labels[cand] == NOISE_THEME) & (chars[cand] >= self.short_chars)]
+        labels[lost] = self._fallback([texts[i] for i in lost])
         return self._apply_merges(labels)
 
     def transform(self, X) -> np.ndarray:
         """Documents in the model's space: theme probabilities (mixture), topic weights (nmf), LSA (kmeans)."""
         check_is_fitted(self, "k_")
-        texts = as_normalized(X)
-        return self._embed(self.vectorizer_.transform(self._tokens(texts)))
+        if self.model_ is None:
+            raise ValueError("no themes were found, so there is no theme space")
+        words = ThemeDocuments(as_normalized(X), self.tokenizer, self.n_jobs).words
+        return self._embed(self.vectorizer_.transform(self._features(words)))
+
+    def score_samples(self, X) -> np.ndarray:
+        """How well the themes explain each complaint: mean log-probability per word under its best theme.
+
+        Words the model has never seen count with the smallest probability of that theme, so a
+        complaint about something new scores low (used to find new themes). mixture only.
+        """
+        check_is_fitted(self, "k_")
+        if self._kind != "mixture" or self.model_ is None:
+            raise ValueError("score_samples needs a fitted method='mixture' model")
+        feats = self._features(ThemeDocuments(as_normalized(X), self.tokenizer, self.n_jobs).words)
+        X_ = sp.csr_matrix(self.vectorizer_.transform(feats), dtype=np.float64)
+        known = np.asarray(X_.sum(1)).ravel()
+        total = np.array([len(set(f)) for f in feats], dtype=float)
+        joint = np.asarray(X_ @ self.model_.log_word_prob_.T)  # documents × themes
+        floor = self.model_.log_word_prob_.min(1)
+        joint = joint + np.outer(np.maximum(total - known, 0), floor)
+        best = joint.max(1) if joint.shape[1] else np.zeros(len(feats))
+        return np.where(total > 0, best / np.maximum(total, 1), np.nan)
 
     def _apply_merges(self, labels: np.ndarray) -> np.ndarray:
         for src, dst in self.merges_.items():
@@ -354,10 +424,12 @@ class ThemeClusterer(BaseEstimator):
             merged_terms[w] = merged_terms.get(w, 0) + s
         a["terms"] = sorted(merged_terms.items(), key=lambda kv: -kv[1])[:10]
         a["representatives"] = (a["representatives"] + b["representatives"])[: self.n_representatives]
+        a["representative_index"] = (a["representative_index"] + b["representative_index"])[: self.n_representatives]
         if name:
             a["name"] = name
             self.renames_[a["id"]] = name
         self.themes_.remove(b)
+        self.n_themes_ = sum(th["id"] != NOISE_THEME for th in self.themes_)
         for src, dst in list(self.merges_.items()):
             if dst == b["id"]:
                 self.merges_[src] = a["id"]
@@ -374,15 +446,20 @@ class ThemeClusterer(BaseEstimator):
         raise KeyError(f"no theme {theme_id}")
 
     def summary(self) -> pd.DataFrame:
-        """One row per theme: id, name, size, share, top terms, representative complaints, gap mix."""
+        """One row per theme: id, name, size, share, top terms, dominant gap, gap mix, representatives, note.
+
+        ``note`` is the same on every row: empty, or that fewer themes came out than asked for.
+        """
         rows = []
         for th in self.themes_:
             rows.append({"theme": th["id"], "theme_name": th["name"], "size": th["size"], "share": round(th["share"], 4),
                          "top_terms": " ".join(w for w, _ in th["terms"][:8]),
                          "dominant_gap": th["dominant_gap"],
                          "gap_mix": json.dumps({k: round(v, 3) for k, v in th["gap_mix"].items()}, ensure_ascii=False),
-                         "representatives": "\n".join(th["representatives"])})
-        return pd.DataFrame(rows)
+                         "representatives": "\n".join(th["representatives"]),
+                         "note": self.note_})
+        columns = ["theme", "theme_name", "size", "share", "top_terms", "dominant_gap", "gap_mix", "representatives", "note"]
+        return pd.DataFrame(rows, columns=columns)
 
     def save(self, path: str | os.PathLike) -> Path:
         path = Path(path)
@@ -399,3 +476,8 @@ class ThemeClusterer(BaseEstimator):
         return obj
 
 
+def _scatter_rows(block: sp.csr_matrix, rows: np.ndarray, n: int) -> sp.csr_matrix:
+    """``block`` (one row per entry of ``rows``) as an n-row matrix, zero elsewhere."""
+    block = sp.csr_matrix(block)
+    placement = sp.csr_matrix((np.ones(len(rows)), (rows, np.arange(len(rows)))), shape=(n, len(rows)))
+    return (placement @ block).tocsr()

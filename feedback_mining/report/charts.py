@@ -26,14 +26,14 @@ import pandas as pd  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from ..analysis import period_series, theme_table, valid_gaps  # noqa: E402
+from ..analysis import period_series, theme_changes, theme_table, valid_gaps  # noqa: E402
 from ..data.columns import find_segment_column, text_column_of  # noqa: E402
 from ..errors import NotAvailable  # noqa: E402
 from .style import CHART_TITLES, MIN_COMPARE, RISK_COLORS, RISK_NAMES, SEGMENT_NAMES, gap_colors, strip_placeholders, taxonomy_of  # noqa: E402
 from .takeaways import customer_count, gap_word_table  # noqa: E402
 
 __all__ = ["cjk_font", "ChartSkipped", "gap_pareto", "gap_trend", "gap_heatmap", "top_themes", "gap_words", "risk_and_review",
-           "silent_customers", "all_charts", "CHART_MAKERS", "CHART_TITLES"]
+           "silent_customers", "new_themes", "all_charts", "CHART_MAKERS", "CHART_TITLES"]
 
 KNOWN_CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Source Han Sans CN", "WenQuanYi Zen Hei",
                       "WenQuanYi Micro Hei", "Microsoft YaHei", "PingFang SC", "SimHei", "Heiti SC", "Noto Sans CJK JP")
@@ -298,6 +298,40 @@ def silent_customers(n_customers: int, complaint_ratio: float = 0.04, counted_by
     return fig
 
 
+def new_themes(df: pd.DataFrame, period: str = "month", top: int = 8, changes: pd.DataFrame | None = None) -> Figure:
+    """「本月新增/上升最快的问题」: themes new in the last period, then those whose share grew most.
+
+    Each theme's share of the period's complaints, previous period (grey) against the last
+    (red: new, orange: rising), labelled with the change in percentage points. ``changes`` is
+    :func:`~feedback_mining.analysis.theme_changes` output when it is already computed.
+    """
+    table = theme_changes(df, period) if changes is None else changes
+    shown = table[table["status"].isin(["new", "rising"])].head(top)
+    if shown.empty:
+        raise NotAvailable("no theme is new or growing in the last period")
+    shown = shown.iloc[::-1]
+    fig, ax = _fig(10, max(4.5, 0.62 * len(shown) + 2.0))
+    y = np.arange(len(shown))
+    h = 0.38
+    ax.barh(y - h / 2, shown["share_previous"] * 100, height=h, color="#BAB0AC", label=f"{table['previous'].iat[0]}")
+    colors = ["#E45756" if s == "new" else "#F58518" for s in shown["status"]]
+    ax.barh(y + h / 2, shown["share_last"] * 100, height=h, color=colors, label=f"{table['last'].iat[0]}")
+    labels = [("【新增】" if s == "new" else "") + str(n)[:26] for n, s in zip(shown["theme_name"], shown["status"])]
+    ax.set_yticks(y, labels)
+    for yi, (last, pp, cnt) in enumerate(zip(shown["share_last"], shown["share_change_pp"], shown["count_last"])):
+        ax.annotate(f"{last:.0%}（{pp:+.1f} 个百分点，{cnt} 条）", (last * 100, yi + h / 2), va="center", xytext=(4, 0),
+                    textcoords="offset points", fontsize=9)
+    ax.set_xlim(0, max(shown["share_last"].max(), shown["share_previous"].max()) * 100 * 1.45 + 1)
+    ax.set_xlabel("占当期投诉的比例（%）")
+    handles = [matplotlib.patches.Patch(color="#BAB0AC", label=f"上期 {table['previous'].iat[0]}"),
+               matplotlib.patches.Patch(color="#E45756", label=f"本期新增 {table['last'].iat[0]}"),
+               matplotlib.patches.Patch(color="#F58518", label=f"本期上升 {table['last'].iat[0]}")]
+    ax.legend(handles=handles, loc="lower right", frameon=False, fontsize=9)
+    ax.set_title(f"本{'月' if period == 'month' else '周'}新增/上升最快的问题")
+    fig.tight_layout()
+    return fig
+
+
 def _silent(df: pd.DataFrame, complaint_ratio: float) -> Figure:
     customers, by_id = customer_count(df)
     return silent_customers(customers, complaint_ratio, counted_by_id=by_id)
@@ -312,17 +346,24 @@ CHART_MAKERS: dict[str, Callable[..., Figure]] = {
     "gap_words": lambda df, period, ratio, col, tax, words: gap_words(df, col, taxonomy=tax, words=words),
     "risk_review": lambda df, period, ratio, col, tax, words: risk_and_review(df),
     "silent_customers": lambda df, period, ratio, col, tax, words: _silent(df, ratio),
+    # its table (analysis.theme_changes) fits a theme model: all_charts passes one computed once
+    "new_themes": lambda df, period, ratio, col, tax, words, changes=None: new_themes(df, period, changes=changes),
 }
 
 
 def all_charts(df: pd.DataFrame, period: str = "month", complaint_ratio: float = 0.04, text_column: str | None = None,
-               taxonomy=None, words: dict | None = None) -> tuple[dict[str, Figure], dict[str, str]]:
-    """Every chart that the data allows; returns (figures by name, skipped: name → reason)."""
+               taxonomy=None, words: dict | None = None, changes: pd.DataFrame | None = None
+               ) -> tuple[dict[str, Figure], dict[str, str]]:
+    """Every chart that the data allows; returns (figures by name, skipped: name → reason).
+
+    ``changes``: :func:`~feedback_mining.analysis.theme_changes` output when already computed.
+    """
     figs, skipped = {}, {}
     col = text_column_of(df, text_column)
     for name, make in CHART_MAKERS.items():
         try:
-            figs[name] = make(df, period, complaint_ratio, col, taxonomy, words)
+            extra = {"changes": changes} if name == "new_themes" else {}
+            figs[name] = make(df, period, complaint_ratio, col, taxonomy, words, **extra)
         except NotAvailable as exc:
             skipped[name] = str(exc)
     return figs, skipped

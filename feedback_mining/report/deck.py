@@ -21,7 +21,7 @@ from ..models.taxonomy import load_taxonomy
 from .slides import ACCENT, BODY, GREY, MARGIN, SLIDE_W, Box, Deck, Para
 from .style import CHART_TITLES, demand_names, quote
 
-__all__ = ["DeckData", "SLIDES", "write_deck"]
+__all__ = ["DeckData", "SLIDES", "write_deck", "new_themes_lines"]
 
 METHOD = ("方法：每条投诉按五大差距（理解、程序、行为、促销、感受）归因，模型为字 n-gram TF-IDF + 线索特征的线性分类器，"
           "概率经校准，低置信度标为需人工复核；升级风险与诉求由规则识别（读取否定、设想、已作罢等语气）。主题由多项式混合模型聚类、"
@@ -42,6 +42,8 @@ class DeckData:
     actions: list[dict[str, str]] = field(default_factory=list)
     data_note: str = ""
     masked: bool = True
+    changes: pd.DataFrame | None = None  # analysis.theme_changes: new and rising themes
+    period: str = "month"
 
 
 def title_slide(deck: Deck, data: DeckData) -> None:
@@ -98,8 +100,46 @@ def high_risk_slide(deck: Deck, data: DeckData) -> None:
 def chart_slides(deck: Deck, data: DeckData) -> None:
     """One slide per chart, in the order they were drawn, each with its takeaway."""
     for name, png in data.pngs.items():
+        if name == "new_themes" and data.changes is not None:
+            new_themes_slide(deck, data)  # the chart beside one line per theme
+            continue
         s = deck.slide(CHART_TITLES.get(name, name), data.notes.get(name))
         deck.picture(s, png, BODY)
+
+
+def new_themes_lines(changes: pd.DataFrame, top: int = 6) -> tuple[str, list[str]]:
+    """The takeaway and one line per new or rising theme, for the slide 「本月新增/上升最快的问题」.
+
+    >>> new_themes_lines(theme_changes(df))[0]
+    '本期新增 1 个问题：「充电桩 / 扫码扣费」（8 条）；占比上升最快：「送餐超时」（+6.3 个百分点）'
+    """
+    new = changes[changes["status"] == "new"]
+    rising = changes[changes["status"] == "rising"]
+    parts = []
+    if len(new):
+        parts.append(f"本期新增 {len(new)} 个问题：「{new['theme_name'].iat[0]}」（{int(new['count_last'].iat[0])} 条）")
+    if len(rising):
+        parts.append(f"占比上升最快：「{rising['theme_name'].iat[0]}」（{rising['share_change_pp'].iat[0]:+.1f} 个百分点）")
+    lines = []
+    for _, r in pd.concat([new, rising]).head(top).iterrows():
+        if r["status"] == "new":
+            lines.append(f"■ 新增「{r['theme_name']}」：本期 {int(r['count_last'])} 条（{r['share_last']:.0%}），上期 {int(r['count_previous'])} 条")
+        else:
+            lines.append(f"▲ 上升「{r['theme_name']}」：占比 {r['share_previous']:.0%} → {r['share_last']:.0%}（{r['share_change_pp']:+.1f} 个百分点）")
+    return "；".join(parts) or "本期没有新增或明显上升的问题", lines
+
+
+def new_themes_slide(deck: Deck, data: DeckData) -> None:
+    """「本月新增/上升最快的问题」: the chart on the left, one line per new or rising theme on the right."""
+    takeaway, lines = new_themes_lines(data.changes)
+    s = deck.slide(f"本{'月' if data.period == 'month' else '周'}新增/上升最快的问题", takeaway)
+    chart_w = BODY.width * 0.6
+    png = data.pngs.get("new_themes")
+    if png:
+        deck.picture(s, png, Box(BODY.left, BODY.top, chart_w, BODY.height))
+    left = BODY.left + (chart_w + 0.3 if png else 0)
+    deck.text(s, [Para(line, space_after=0.3) for line in lines] or ["—"], Box(left, BODY.top, BODY.left + BODY.width - left, BODY.height),
+              size=16, min_size=11, more="…另有 {n} 个主题未列出")
 
 
 def themes_slide(deck: Deck, data: DeckData) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..analysis import period_series, service_recovery, valid_gaps
+from ..analysis import period_series, service_recovery, theme_changes, valid_gaps
 from ..data.columns import text_column_of
 from ..data.write import atomic_write, mask_frame
 from ..errors import NotAvailable, UserError
@@ -106,7 +106,11 @@ def build_report(df: pd.DataFrame, out_dir: str | Path, formats=FORMATS, period:
             words = gap_word_table(view.loc[valid_gaps(view).index], text_col)
         except ValueError:  # too little text for class TF-IDF
             words = None
-    figs, result.skipped = all_charts(view, period, complaint_ratio, text_col, words=words)
+    try:  # computed once for the chart and the slide 「本月新增/上升最快的问题」
+        changes = theme_changes(view, period, text_col)
+    except NotAvailable:
+        changes = None
+    figs, result.skipped = all_charts(view, period, complaint_ratio, text_col, words=words, changes=changes)
     result.takeaways = takeaways(view, period, complaint_ratio, text_col, words=words)
     result.actions = recommended_actions(view, period)
     pngs = {}
@@ -142,7 +146,8 @@ def build_report(df: pd.DataFrame, out_dir: str | Path, formats=FORMATS, period:
         result.files.append(write_workbook(out_dir / "summary.xlsx", sheets, notes))
     if "pptx" in formats:
         data = DeckData(view=view, text_col=text_col, title=title, subtitle=subtitle, notes=result.takeaways, pngs=pngs, themes=themes,
-                        recovery=recovery, actions=result.actions, data_note=data_note, masked=mask)
+                        recovery=recovery, actions=result.actions, data_note=data_note, masked=mask,
+                        changes=changes, period=period)
         result.files.append(write_deck(out_dir / "deck.pptx", data))
     if "html" in formats:
         p = out_dir / "summary.html"

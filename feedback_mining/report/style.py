@@ -27,6 +27,7 @@ CHART_TITLES = {
     "gap_words": "各根因的特征词",
     "risk_review": "升级风险与人工复核",
     "silent_customers": "沉默的不满客户（估算）",
+    "new_themes": "本月新增/上升最快的问题",
 }
 #: Font families for HTML and SVG (the browser picks the first it has; the notebooks ship one).
 CSS_FONT_STACK = "'Noto Sans CJK SC','Noto Sans SC','Source Han Sans SC','Microsoft YaHei','PingFang SC',sans-serif"
