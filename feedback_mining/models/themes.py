@@ -147,6 +147,8 @@ class ThemeClusterer(BaseEstimator):
         self._validate()
         texts = as_normalized(X)
         n = len(texts)
+        if n == 0:  # scikit-learn's contract; the pipeline says "no complaints" before it gets here
+            raise ValueError("ThemeClusterer.fit needs at least one text")
         docs = ThemeDocuments(texts, self.tokenizer, self.n_jobs)
         words = docs.words
         chars = np.array([meaningful_chars(t, self.short_chars) for t in texts], dtype=int)
