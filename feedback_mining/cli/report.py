@@ -1,30 +1,60 @@
 """Commands report and demo."""
 from __future__ import annotations
 
-import sys
+import json
 import time
 from pathlib import Path
 
-from .common import load_input
+from ..errors import UserError
+from .common import accounting, check_ratio, counts_of, load_input, prepare_outputs, say, write_meta, write_rejects_for
+
+#: Files of a report folder that an input could be (charts are .png/.svg/.pdf, never inputs).
+REPORT_TABLES = ("summary.xlsx", "report.meta.json", "report.rejects.csv")
+DEMO_TABLES = ("classified.csv", "themes.csv")
+
+
+def _check_out_folder(out: Path, inputs, names) -> None:
+    """--out must be a folder (or not exist yet) and must not hold an input under a name the command writes."""
+    prepare_outputs(inputs, files=[out / n for n in names], folders=[out])
+
+
+def _finish_meta(out_dir: Path, command: str, args, report: dict, written: int) -> str:
+    """Add the row accounting to ``report.meta.json`` and write ``report.rejects.csv`` beside it."""
+    from ..data.write import atomic_write
+    from ..text.privacy import mask_pii
+
+    suffix = write_rejects_for(report, out_dir / "report")
+    path = out_dir / "report.meta.json"
+    meta = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    meta.update({"command": command, **counts_of(report, written), "rejects": f"{out_dir / 'report.rejects.csv'}" if suffix else None})
+    with atomic_write(path, "w") as fh:
+        fh.write(mask_pii(json.dumps(meta, ensure_ascii=False, indent=2, default=str)))
+    return suffix
 
 
 def cmd_report(args) -> int:
     from ..pipeline import ensure_classified, ensure_themes
     from ..report import build_report
 
+    check_ratio(args.complaint_ratio, "--complaint-ratio")
+    if not [f for f in args.formats.split(",") if f.strip()]:
+        raise UserError("--formats names no format; choose from png,svg,pdf,pptx,xlsx,html")
+    out = Path(args.out)
+    _check_out_folder(out, [args.input], REPORT_TABLES)
     df = load_input(args)
     col = df.attrs["text_column"]
     df = ensure_classified(df, col, args.model)
     df, _ = ensure_themes(df, col)
-    res = build_report(df, args.out, args.formats, args.period, args.complaint_ratio, mask=not args.no_mask, text_column=col)
+    res = build_report(df, out, args.formats, args.period, args.complaint_ratio, mask=not args.no_mask, text_column=col)
     for name, why in res.skipped.items():
-        print(f"report: skipped {name}: {why}", file=sys.stderr)
+        say(f"report: skipped {name}: {why}")
     rep = df.attrs["load_report"]
-    print(f"report: rows read {rep['rows_read']}, used {len(df)}, rejected {rep['rows_rejected']}; {len(res.files)} files → {res.out_dir}", file=sys.stderr)
+    suffix = _finish_meta(out, "report", args, rep, len(df))
+    say(accounting("report", rep, len(df), suffix) + f"; {len(res.files)} files → {res.out_dir}")
     return 0
 
 
-def run_demo(out: str | Path = "out/demo", input_path: str | None = None) -> int:
+def run_demo(out: str | Path = "out/demo", input_path: str | None = None, args=None) -> int:
     """The main job on the bundled corpus: classify + themes + charts + deck into ``out``."""
     from ..data.read import load_complaints
     from ..data.write import write_table
@@ -37,9 +67,11 @@ def run_demo(out: str | Path = "out/demo", input_path: str | None = None) -> int
     t0 = time.perf_counter()
     out = Path(out)
     path = Path(input_path) if input_path else corpus_file("complaints_labeled.csv")
-    df = load_complaints(path)
+    _check_out_folder(out, [path], DEMO_TABLES + REPORT_TABLES)
+    df = load_input(args, path=path) if args is not None else load_complaints(path)
     col = df.attrs["text_column"]
-    print(f"demo: loaded {len(df)} complaints from {path}", file=sys.stderr)
+    report = df.attrs["load_report"]
+    say(f"demo: loaded {len(df)} complaints from {path}")
     model = default_model(verbose=True)
     keep = [c for c in df.columns if c not in ("gap", "escalation", "customer_demand")] if not input_path else list(df.columns)
     classified = classify_frame(df[keep], model, col)
@@ -51,21 +83,24 @@ def run_demo(out: str | Path = "out/demo", input_path: str | None = None) -> int
     summary = tc.summary()
     write_table(summary, out / "themes.csv")
     res = build_report(themed, out, FORMATS, "month", 0.04, mask=True, text_column=col)
+    write_meta(out / "classified.csv", "demo", args, {**counts_of(report, len(themed)), "input": str(path)})
+    suffix = _finish_meta(out, "demo", args, report, len(themed))
     share = themed["gap"].value_counts(normalize=True)
     tax = load_taxonomy()
-    print("\n根因分布 gap shares:", file=sys.stderr)
+    say("\n根因分布 gap shares:")
     for g, s in share.items():
-        print(f"  {tax.zh(g)} {g:<14} {s:6.1%}", file=sys.stderr)
-    print("\n主要主题 top themes:", file=sys.stderr)
+        say(f"  {tax.zh(g)} {g:<14} {s:6.1%}")
+    say("\n主要主题 top themes:")
     for th in tc.themes_[:8]:
-        print(f"  {th['size']:>5}  {th['name']}", file=sys.stderr)
-    print("\n要点 takeaways:", file=sys.stderr)
+        say(f"  {th['size']:>5}  {th['name']}")
+    say("\n要点 takeaways:")
     for k, v in res.takeaways.items():
-        print(f"  - {v}", file=sys.stderr)
-    print(f"\ndemo: wrote {len(res.files) + 2} files to {out}/ (classified.csv, themes.csv, charts, summary.xlsx, deck.pptx, summary.html) "
-          f"in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+        say(f"  - {v}")
+    say(f"\ndemo: wrote {len(res.files) + 2} files to {out}/ (classified.csv, themes.csv, charts, summary.xlsx, deck.pptx, summary.html) "
+        f"in {time.perf_counter() - t0:.0f} s")
+    say(accounting("demo", report, len(themed), suffix))
     return 0
 
 
 def cmd_demo(args) -> int:
-    return run_demo(args.out, args.input)
+    return run_demo(args.out, args.input, args)

@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..analysis import period_series, service_recovery, valid_gaps
 from ..data.columns import text_column_of
-from ..data.write import atomic_write, mask_frame, neutralized
+from ..data.write import atomic_write, mask_frame, neutralized, xml_safe
 from ..errors import NotAvailable, UserError
 from .charts import all_charts
 from .deck import write_deck
@@ -81,8 +81,11 @@ def build_report(df: pd.DataFrame, out_dir: str | Path, formats=FORMATS, period:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     text_col = text_column_of(df, text_column)
-    view = mask_frame(df, [text_col]) if mask else df.copy()
-    view.attrs["text_column"] = text_col
+    # the boundary: every column (channel 「热线139…」, theme names, reasons, ids) and every header is
+    # masked before anything is drawn; control characters that XML files cannot hold become U+FFFD
+    view, _ = xml_safe(mask_frame(df) if mask else df.copy())
+    text_col = str(view.columns[list(df.columns).index(text_col)])
+    view.attrs = {**df.attrs, "text_column": text_col}
     result = ReportResult(out_dir)
     figs, result.skipped = all_charts(view, period, complaint_ratio, text_col)
     result.takeaways = takeaways(view, period, complaint_ratio, text_col)
@@ -122,5 +125,6 @@ def build_report(df: pd.DataFrame, out_dir: str | Path, formats=FORMATS, period:
         result.files.append(p)
     meta = {"masked": mask, "period": period, "complaint_ratio": complaint_ratio, "rows": len(view),
             "takeaways": result.takeaways, "skipped": result.skipped, "files": [f.name for f in result.files]}
-    (out_dir / "report.meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
+    with atomic_write(out_dir / "report.meta.json", "w") as fh:
+        fh.write(json.dumps(meta, ensure_ascii=False, indent=2))
     return result
