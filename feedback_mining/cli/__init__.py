@@ -113,6 +113,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     warnings.showwarning = _one_line_warning
+    from ..data.write import forget_protected_inputs
+
+    forget_protected_inputs()
     try:
         return int(_commands()[args.command](args) or 0)
     except UserError as exc:

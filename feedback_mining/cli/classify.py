@@ -138,7 +138,8 @@ def cmd_evaluate(args) -> int:
     if report["rejects"]:
         kinds = pd.Series([r["reason"] for r in report["rejects"]]).value_counts()
         reasons = " (" + ", ".join(f"{n} {k}" for k, n in kinds.items()) + ")"
-    say(f"evaluate: rows read {report['rows_read']}, written {len(df)} (scored), rejected {report['rows_rejected']}{reasons}{skipped}")
+    say(f"evaluate: rows read {report['rows_read']}, written {len(df)}, rejected {report['rows_rejected']}{reasons}{skipped} "
+        "(written: rows scored; evaluate writes no file)")
     return 0
 
 

@@ -54,8 +54,8 @@ def prepare_outputs(inputs, files=(), folders=()) -> None:
                         (Path(str(path) + ".rejects.csv"), "rejects file")):
             check_output(p, inputs=inputs, what=what)
             key = p.resolve()
-            if key in seen and seen[key] != str(p):
-                raise UserError(f"{p}: named twice as an output (also {seen[key]}); choose different names")
+            if key in seen:
+                raise UserError(f"{p}: named twice as an output (also as {seen[key]}); choose different names")
             seen[key] = str(p)
         remove_stale_temps(path)
     for folder in folders:

@@ -21,7 +21,7 @@ from ..errors import UserError
 from ..text.privacy import mask_many
 
 __all__ = ["write_table", "write_rejects", "atomic_write", "neutralize_formula", "neutralized", "mask_frame", "xml_safe",
-           "check_output", "protect_inputs", "remove_stale_temps", "is_formula"]
+           "check_output", "protect_inputs", "forget_protected_inputs", "remove_stale_temps", "is_formula", "NAME_MAX"]
 
 # --- spreadsheet formulas (OWASP CSV injection) ------------------------------------------------
 #: Characters that start a formula in Excel, LibreOffice or WPS, in half and full width.
@@ -169,6 +169,11 @@ def protect_inputs(*paths: str | os.PathLike) -> None:
         _PROTECTED.add((st.st_dev, st.st_ino))
 
 
+def forget_protected_inputs() -> None:
+    """Start afresh (each command protects its own inputs; tests run several in one process)."""
+    _PROTECTED.clear()
+
+
 def _is_protected(path: Path) -> bool:
     try:
         st = os.stat(path)
@@ -177,13 +182,8 @@ def _is_protected(path: Path) -> bool:
     return (st.st_dev, st.st_ino) in _PROTECTED
 
 
-def _name_max(folder: Path) -> int:
-    while not folder.exists() and folder != folder.parent:
-        folder = folder.parent
-    try:
-        return os.pathconf(folder, "PC_NAME_MAX")
-    except (OSError, ValueError):
-        return 255
+#: Longest file name (in bytes) of the usual file systems (ext4, XFS, APFS, NTFS in UTF-16 units).
+NAME_MAX = 255
 
 
 def check_output(path: str | os.PathLike, *, inputs=(), folder: bool = False, what: str = "output") -> Path:
@@ -195,6 +195,10 @@ def check_output(path: str | os.PathLike, *, inputs=(), folder: bool = False, wh
     feedback_mining.errors.UserError: in.csv: the output would overwrite the input in.csv; choose another name
     """
     path = Path(path)
+    for part in path.parts:  # first: the file system refuses to even look at an over-long name
+        size = len(part.encode("utf-8", "surrogatepass"))
+        if size > NAME_MAX:
+            raise UserError(f"{part[:40]}…: the {what} name is too long for this file system ({size} bytes, at most {NAME_MAX})")
     for inp in inputs:
         if inp is not None and path.exists() and Path(inp).exists() and os.path.samefile(path, inp):
             raise UserError(f"{path}: the {what} would overwrite the input {inp}; choose another name")
@@ -210,8 +214,6 @@ def check_output(path: str | os.PathLike, *, inputs=(), folder: bool = False, wh
         raise UserError(f"{path}: is a folder; name a file for the {what}")
     elif path.exists() and not path.is_file():
         raise UserError(f"{path}: is not a regular file; name a file for the {what}")
-    if len(path.name.encode("utf-8")) > _name_max(path.parent):
-        raise UserError(f"{path.name[:40]}…: the {what} name is too long for this file system ({len(path.name.encode('utf-8'))} bytes)")
     return path
 
 
