@@ -5,39 +5,18 @@ model names) are kept, and their false-positive rate on random numbers stays und
 from __future__ import annotations
 
 import random
-import re
-import unicodedata
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from feedback_mining.text.privacy import PII_PLACEHOLDERS, fold_for_matching, mask_many, mask_pii
+from hostile import fullwidth, luhn_complete, recoverable
 
 EXAMPLES = 200
 DIGITS = "0123456789"
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 REGIONS = ["110105", "310104", "440305", "510107", "330106", "620102", "230102", "650102", "810000", "371002"]
-
-
-def fullwidth(s: str) -> str:
-    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else ("\u3000" if c == " " else c) for c in s)
-
-
-def recoverable(text: str) -> str:
-    """What a reader could still recover: NFKC, upper case, separators dropped."""
-    return re.sub(r"[\s\-.()·•—–_/:：、]+", "", unicodedata.normalize("NFKC", text).upper())
-
-
-def luhn_complete(body: str) -> str:
-    for d in DIGITS:
-        total = 0
-        for i, ch in enumerate(reversed(body + d)):
-            n = int(ch) * (2 if i % 2 else 1)
-            total += n - 9 if n > 9 else n
-        if total % 10 == 0:
-            return body + d
-    raise AssertionError
 
 
 # --- generators: (text to plant, the secret a reader must not recover) ----------------------
