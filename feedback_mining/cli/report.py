@@ -34,11 +34,14 @@ def _finish_meta(out_dir: Path, command: str, args, report: dict, written: int) 
 
 def cmd_report(args) -> int:
     from ..pipeline import ensure_classified, ensure_themes
-    from ..report import build_report
+    from ..report import FORMATS, build_report
 
     check_ratio(args.complaint_ratio, "--complaint-ratio")
-    if not [f for f in args.formats.split(",") if f.strip()]:
-        raise UserError("--formats names no format; choose from png,svg,pdf,pptx,xlsx,html")
+    formats = [f.strip().lower() for f in args.formats.split(",") if f.strip()]
+    unknown = [f for f in formats if f not in FORMATS]
+    if not formats or unknown:
+        raise UserError(f"--formats {args.formats!r}: {'unknown ' + ', '.join(unknown) if unknown else 'no format named'}; "
+                        f"choose from {','.join(FORMATS)}")
     out = Path(args.out)
     _check_out_folder(out, [args.input], REPORT_TABLES)
     df = load_input(args)

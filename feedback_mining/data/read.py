@@ -124,9 +124,10 @@ def _lone_crs_back(rows: list) -> list:
 def _parse_record(item: tuple[int, str], next_line, queue: deque, delimiter: str) -> Record:
     """One record starting at line ``item``, reading more lines while a quoted field is open.
 
-    A record whose quote is still open after ``_MAX_RECORD_LINES`` lines is an unbalanced
-    quote: its first line is rejected and its other lines go back on ``queue``, so one bad
-    row never swallows the rest of the file.
+    A record whose quote is still open after ``_MAX_RECORD_LINES`` lines, or whose quoted field
+    spans lines and then ends in a quoting error (it was "closed" by another row's stray quote),
+    is an unbalanced quote: its first line is rejected and its other lines go back on
+    ``queue``, so one bad row never swallows the rows after it.
     """
     start, buf = item
     if '"' not in buf:
@@ -137,6 +138,9 @@ def _parse_record(item: tuple[int, str], next_line, queue: deque, delimiter: str
             return start, next(csv.reader(_io.StringIO(buf), delimiter=delimiter, strict=True), []), ""
         except csv.Error as exc:
             if "unexpected end of data" not in str(exc) and "newline inside string" not in str(exc):
+                if len(taken) > 1:  # a quote opened on one line and "closed" by another row's stray quote
+                    queue.extendleft(reversed(taken[1:]))
+                    return start, None, "unbalanced quote"
                 return start, next(csv.reader(_io.StringIO(buf), delimiter=delimiter), []), ""
             more = next_line() if len(taken) < _MAX_RECORD_LINES else None
             if more is None:
