@@ -212,3 +212,40 @@ def test_success_contract_of_every_command(tmp_path, capsys, monkeypatch):
             assert (m["rows_read"], m["rows_written"], m["rows_rejected"]) == counts, name
     assert (tmp_path / "rep" / "report.rejects.csv").exists() and (tmp_path / "m.joblib.rejects.csv").exists()
     assert not leftovers(tmp_path)
+
+
+@pytest.mark.parametrize("kind", ["sidecar-list", "sidecar-null", "sidecar-not-utf8", "sidecar-missing", "model-is-dir",
+                                  "empty-matching-hash", "truncated-matching-hash", "hash-mismatch"])
+def test_broken_model_files_are_one_line_errors(tmp_path, capsys, monkeypatch, kind):
+    import hashlib
+
+    from feedback_mining.models.gap import GapClassifier
+
+    monkeypatch.chdir(tmp_path)
+    gaps = ["process", "behavior", "promotion", "understanding", "perception"]
+    texts = [r[1] for r in corpus(40)]
+    GapClassifier(review_threshold=0.5).fit(texts, [gaps[i % 5] for i in range(40)]).save(tmp_path / "m.joblib")
+    write_csv(tmp_path / "in.csv", ["编号", "投诉内容"], [r[:2] for r in corpus(10)])
+    model, side = tmp_path / "m.joblib", tmp_path / "m.joblib.json"
+    meta = json.loads(side.read_text(encoding="utf-8"))
+    if kind == "sidecar-list":
+        side.write_text(json.dumps([meta]), encoding="utf-8")
+    elif kind == "sidecar-null":
+        side.write_text("null", encoding="utf-8")
+    elif kind == "sidecar-not-utf8":
+        side.write_bytes(b"\xff\xfe\x00{")
+    elif kind == "sidecar-missing":
+        side.unlink()
+    elif kind == "model-is-dir":
+        model.unlink()
+        model.mkdir()
+    elif kind in ("empty-matching-hash", "truncated-matching-hash"):
+        data = b"" if kind.startswith("empty") else model.read_bytes()[:500]
+        model.write_bytes(data)
+        side.write_text(json.dumps({**meta, "model_sha256": hashlib.sha256(data).hexdigest()}), encoding="utf-8")
+    else:
+        model.write_bytes(model.read_bytes() + b"\x00")
+    for argv in (["classify", "in.csv", "-o", "o.csv", "--quiet", "--workers", "1", "--model", "m.joblib"], ["evaluate", "in.csv", "--model", "m.joblib", "--label-column", "编号"]):
+        rc, err = run(capsys, *argv)
+        assert one_line_error(rc, err) and "m.joblib" in err[0], err
+    assert not leftovers(tmp_path)

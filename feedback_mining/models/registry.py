@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import pickle
 import sys
 import time
 from pathlib import Path
@@ -80,4 +81,13 @@ def load_model(path: str | os.PathLike | None = None, taxonomy=None):
     """``path`` → a verified saved model; ``None`` → :func:`default_model`."""
     from .gap import GapClassifier
 
-    return GapClassifier.load(path, taxonomy) if path else default_model()
+    if not path:
+        return default_model()
+    try:
+        return GapClassifier.load(path, taxonomy)
+    except UserError:
+        raise
+    except (OSError, ValueError, EOFError, AttributeError, TypeError, KeyError, IndexError, ImportError, pickle.UnpicklingError) as exc:
+        # a folder, an empty or truncated file, a sidecar that is a list or not UTF-8: the user's file, not a bug
+        raise UserError(f"{path}: not a readable model file (or its .json sidecar is broken: {type(exc).__name__}); "
+                        "retrain it with `feedback-mining train`") from None
