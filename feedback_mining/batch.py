@@ -123,9 +123,9 @@ def _counts(out: pd.DataFrame) -> tuple[int, int, int]:
     return len(out), int(out["needs_review"].sum()), int((out["escalation_risk"] == "high").sum())
 
 
-def _write_part(out: pd.DataFrame, path: Path, index: int, user_columns: list[str]) -> tuple[int, int, int]:
+def _write_part(out: pd.DataFrame, path: Path, index: int, columns: list[str]) -> tuple[int, int, int]:
     """Write one classified chunk as a part file (the first CSV/TSV part carries the header), and
-    its counts beside it (read back on ``--resume``). ``user_columns`` (the input's columns and
+    its counts beside it (read back on ``--resume``). ``columns`` (the input's columns and
     ``complaint_id``, quoted phrases) are the ones a spreadsheet formula could hide in; the
     classifier's own columns cannot hold one."""
     counts = _counts(out)
@@ -136,7 +136,7 @@ def _write_part(out: pd.DataFrame, path: Path, index: int, user_columns: list[st
             import pyarrow as pa
             import pyarrow.csv as pa_csv
 
-            frame = neutralized(out, user_columns)
+            frame = neutralized(out, columns)
             for c in frame.columns[frame.dtypes == bool]:
                 frame[c] = np.where(frame[c], "True", "False")  # as everywhere else, not Arrow's true/false
             pa_csv.write_csv(pa.Table.from_pandas(frame, preserve_index=False), fh,

@@ -64,3 +64,25 @@ def test_error_messages_do_not_echo_personal_data(tmp_path, capsys, monkeypatch)
         rc, err = run(capsys, *argv)
         assert rc == 2 and len(err) == 1, err
         assert not any(m in recoverable(err[0]) for m in ("13912345678", "13812345678", "13612345678", "13512345678")), err
+
+
+@pytest.mark.parametrize("ext", [".csv", ".parquet", ".xlsx", ".jsonl"])
+def test_number_columns_and_headers_are_masked_other_numbers_kept(tmp_path, ext):
+    import pandas as pd
+
+    from feedback_mining.data.write import write_table
+    from hostile import id_number, luhn_complete
+
+    rng = random.Random(5)
+    df = pd.DataFrame({"投诉内容": ["退款太慢"] * 3,
+                       "手机": pd.Series([13912345678, 13812345678, 15012345678], dtype="int64"),
+                       "卡号": [float(luhn_complete("622202" + "123456789")), float(luhn_complete("622202" + "987654321")), float("nan")],
+                       "身份证": [int(id_number(rng)[:17] + "1") for _ in range(3)],
+                       "金额": [128, 99, 2680], "联系人13712345678": ["见上", "", ""]})
+    write_table(df, tmp_path / f"o{ext}")
+    text = written_text(tmp_path)
+    assert not [v for v in ("13912345678", "13812345678", "622202123456789", "13712345678") if v in text]
+    back = {".csv": lambda p: pd.read_csv(p, encoding="utf-8-sig"), ".parquet": pd.read_parquet, ".xlsx": pd.read_excel,
+            ".jsonl": lambda p: pd.read_json(p, lines=True)}[ext](tmp_path / f"o{ext}")
+    assert back["金额"].tolist() == [128, 99, 2680] and "联系人<手机号>" in back.columns
+    assert back["手机"].tolist() == ["<手机号>"] * 3
