@@ -103,23 +103,49 @@ def _number_as_text(v: object) -> object:
     return str(v)
 
 
+def _mask_values(values: list) -> list | None:
+    """``values`` with personal data masked in text and in long numbers (13912345678 or
+    13912345678.0 typed into a cell), or None when nothing had to change; a number that
+    needed no mask stays a number."""
+    text = [_number_as_text(v) if _long_number(v) else v for v in values]
+    masked = mask_many(text)
+    changed = [isinstance(m, str) and m != t for m, t in zip(masked, text)]  # (pd.NA cannot be compared)
+    if not any(changed):
+        return None
+    return [m if c else v for m, c, v in zip(masked, changed, values)]
+
+
+def _long_number(v: object) -> bool:
+    # only numbers of 8+ digits can be phones, cards or IDs; bools are numbers to numpy, not to us
+    return (isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
+            and bool(np.isfinite(v)) and abs(v) >= 10_000_000)
+
+
 def mask_frame(df: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
     """A copy of ``df`` with personal data masked in every text column (or ``columns``), in
-    number columns that hold phone, card or ID numbers, and in the column names."""
+    number columns and mixed columns that hold phone, card or ID numbers, in categories and in
+    the column names.
+
+    >>> mask_frame(pd.DataFrame({"渠道": ["热线13912345678"], "手机": [13812345678]})).iloc[0].tolist()
+    ['热线<手机号>', '<手机号>']
+    """
     out = df.copy()
     cols = columns if columns is not None else list(out.columns)
     for c in cols:
         if c not in out.columns:
             continue
         col = out[c]
-        if _is_text(col):
-            out[c] = pd.Series(mask_many(col.tolist()), index=out.index, dtype=col.dtype)
-        elif pd.api.types.is_integer_dtype(col) or pd.api.types.is_float_dtype(col):
-            if len(col) and col.abs().max() >= 10_000_000:  # only long numbers can be phones, cards or IDs
-                text = [_number_as_text(v) for v in col.tolist()]
-                masked = mask_many(text)
-                if masked != text:  # keep the number column unless something had to be masked
-                    out[c] = pd.Series([m if m != t else v for m, t, v in zip(masked, text, col.tolist())], index=out.index, dtype=object)
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            # a category cannot take a value it does not list: masked values would become NaN
+            col = col.astype(object)
+        elif not (_is_text(col) or pd.api.types.is_integer_dtype(col) or pd.api.types.is_float_dtype(col)):
+            continue  # dates, booleans, durations hold no personal data
+        elif not _is_text(col) and not (len(col) and col.abs().max() >= 10_000_000):
+            continue  # a number column whose numbers are all too short to be a phone, card or ID
+        masked = _mask_values(col.tolist())
+        if masked is not None:
+            # text stays text (masked values are text); a number column with a masked cell holds both
+            out[c] = pd.Series(masked, index=out.index, dtype=col.dtype if _is_text(col) else object)
     names = [str(c) for c in out.columns]
     masked_names = _unique_names(mask_many(names))
     if masked_names != names:
@@ -312,8 +338,24 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike, *, mask: bool = True,
                 out.to_excel(writer, index=False, sheet_name="complaints")
     elif ext == ".jsonl":
         with atomic_write(path, "w") as fh:
-            out.to_json(fh, orient="records", lines=True, force_ascii=False)
+            out.to_json(fh, orient="records", lines=True, force_ascii=False, date_format="iso")
     else:
         with atomic_write(path, "wb") as fh:
-            out.to_parquet(fh, index=False)
+            _one_type_per_column(out).to_parquet(fh, index=False)
     return path
+
+
+def _one_type_per_column(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with mixed columns (a masked phone "<手机号>" beside the number 128) written as text:
+    a Parquet column holds one type, and text keeps every value as it was shown."""
+    def missing(v: object) -> bool:
+        return v is None or v is pd.NA or (isinstance(v, float) and v != v)
+
+    out = df
+    for c in df.columns:
+        values = df[c].tolist() if df[c].dtype == object else []
+        kinds = {type(v) for v in values if not missing(v)}
+        if len(kinds) > 1 and str in kinds:
+            out = df.copy() if out is df else out
+            out[c] = [v if isinstance(v, str) or missing(v) else _number_as_text(v) for v in values]
+    return out

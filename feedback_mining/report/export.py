@@ -18,6 +18,7 @@ from ..analysis import period_series, service_recovery, valid_gaps
 from ..data.columns import text_column_of
 from ..data.write import atomic_write, mask_frame, neutralized, xml_safe
 from ..errors import NotAvailable, UserError
+from ..text.privacy import mask_pii
 from .charts import all_charts
 from .deck import write_deck
 from .style import CHART_TITLES
@@ -84,6 +85,7 @@ def build_report(df: pd.DataFrame, out_dir: str | Path, formats=FORMATS, period:
     # the boundary: every column (channel 「热线139…」, theme names, reasons, ids) and every header is
     # masked before anything is drawn; control characters that XML files cannot hold become U+FFFD
     view, _ = xml_safe(mask_frame(df) if mask else df.copy())
+    title = mask_pii(title) if mask else title  # the title a caller passes lands on the cover slide and in HTML
     text_col = str(view.columns[list(df.columns).index(text_col)])
     view.attrs = {**df.attrs, "text_column": text_col}
     result = ReportResult(out_dir)
