@@ -35,6 +35,7 @@ from ..text.normalize import as_normalized
 from ..text.tokenizer import Tokenizer
 from .features import CharNgramTfidf, CueFeatures, WordNgramTfidf, as_taxonomy
 from .registry import sha256_file
+from .safe_pickle import load_estimator
 
 __all__ = ["GapClassifier", "default_vectorizer", "default_estimator"]
 
@@ -270,7 +271,8 @@ class GapClassifier(ClassifierMixin, BaseEstimator):
     def load(cls, path: str | os.PathLike, taxonomy=None, verify: bool = True) -> "GapClassifier":
         """Load a saved model after checking its SHA-256 and taxonomy against the sidecar.
 
-        Model files are pickles: load only models from sources you trust.
+        Model files are pickles, read with an allow-list of the classes a model is made of
+        (:mod:`.safe_pickle`): a file naming anything else is refused before it can run.
         """
         path = Path(path)
         sidecar = Path(str(path) + ".json")
@@ -287,9 +289,7 @@ class GapClassifier(ClassifierMixin, BaseEstimator):
         expected = as_taxonomy(taxonomy).fingerprint()
         if meta.get("taxonomy_hash") != expected:
             raise UserError(f"{path}: this model was built for another taxonomy ({meta.get('taxonomy_name')}); retrain it with `feedback-mining train`")
-        model = joblib.load(path)
-        if not isinstance(model, cls):
-            raise UserError(f"{path}: not a GapClassifier model")
+        model = load_estimator(path, cls)  # an allow-list unpickler: a crafted file runs no code
         model.metadata_ = meta
         return model
 

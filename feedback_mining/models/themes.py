@@ -42,6 +42,7 @@ from ..text.privacy import mask_pii
 from ..text.tokenizer import Tokenizer, segment_many
 from .ctfidf import class_tfidf, hash_text, identity
 from .mixture import MultinomialMixture
+from .safe_pickle import load_estimator
 
 __all__ = ["ThemeClusterer", "ThemeTokenizer", "NOISE_THEME", "NOISE_NAME", "default_theme_vectorizer"]
 METHODS = ("mixture", "nmf", "kmeans")
@@ -392,10 +393,7 @@ class ThemeClusterer(BaseEstimator):
 
     @staticmethod
     def load(path: str | os.PathLike) -> "ThemeClusterer":
-        """Load a saved theme model (a pickle: only from trusted sources)."""
-        obj = joblib.load(path)
-        if not isinstance(obj, ThemeClusterer):
-            raise UserError(f"{path}: not a ThemeClusterer")
-        return obj
+        """Load a saved theme model (read with the allow-list of :mod:`.safe_pickle`: no code runs)."""
+        return load_estimator(path, ThemeClusterer)
 
 
