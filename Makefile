@@ -61,6 +61,7 @@ bench: $(VENV)/.installed-test
 	$(PY) benchmarks/bench_themes.py --corpus $(SHARED)/online_shopping_10_cats.csv --waimai $(SHARED)/waimai_10k.csv
 	$(PY) benchmarks/bench_classify.py --corpus $(SHARED)/online_shopping_10_cats.csv
 	$(PY) benchmarks/bench_explorer.py
+	$(PY) benchmarks/bench_privacy.py --shared $(SHARED)
 
 clean:
 	rm -rf out .pytest_cache

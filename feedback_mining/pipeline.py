@@ -22,6 +22,7 @@ from .data.columns import HUMAN_LABEL_COLUMNS, make_room
 from .data.read import load_complaints
 from .paths import corpus_file
 from .text.normalize import NormalizedTexts, as_normalized
+from .text.privacy import mask_many
 
 __all__ = ["classify_frame", "cluster_frame", "classifier_gaps", "load_classified", "ensure_classified", "ensure_themes",
            "classify_columns", "classify", "THEME_COLUMNS", "SIGNAL_COLUMNS"]
@@ -30,6 +31,11 @@ THEME_COLUMNS = ("theme", "theme_name")
 SIGNAL_COLUMNS = ("escalation_risk", "escalation_reasons", "customer_demand")
 #: With fewer complaints that have text, no themes are fitted (a report says so).
 MIN_THEME_COMPLAINTS = 30
+
+
+def masked_texts(texts: NormalizedTexts) -> NormalizedTexts:
+    """Normalized texts with personal data masked (placeholders such as <手机号> are normalized text too)."""
+    return NormalizedTexts(mask_many(texts))
 
 
 def classify_columns(model) -> list[str]:
@@ -62,7 +68,7 @@ def classify_frame(df: pd.DataFrame, model, text_column: str) -> pd.DataFrame:
     out["needs_review"] = empty | (conf < model.review_threshold_)
     for j, c in enumerate(classes):
         out[f"proba_{c}"] = np.round(proba[:, j], 4)
-    signals = annotate(texts)
+    signals = annotate(masked_texts(texts))  # escalation_reasons quote the text: never its personal data
     for col in signals.columns:
         out[col] = signals[col].to_numpy()
     if renamed:
@@ -85,7 +91,8 @@ def cluster_frame(df: pd.DataFrame, text_column: str, k: Any = "auto", method: A
     if gaps is None and "gap" in df.columns:
         gaps = df["gap"]
     tc = ThemeClusterer(k=k, method=method, random_state=random_state, **params)
-    labels = tc.fit_predict(df[text_column].tolist(), gaps=None if gaps is None else list(gaps))
+    # themes are fitted on masked texts: names, top terms and representatives never carry personal data
+    labels = tc.fit_predict(mask_many(df[text_column].tolist()), gaps=None if gaps is None else list(gaps))
     names = tc.theme_names()
     out, renamed = make_room(df, THEME_COLUMNS)
     out = out.copy() if out is df else out

@@ -95,6 +95,7 @@ def test_kill_then_resume_gives_exactly_one_row_per_input(data, tmp_path):
     assert f"resumed after {done * 1000} rows" in r.stderr
     pd.testing.assert_frame_equal(read(out), read(ref))
     assert not parts.exists()
+    assert not list(tmp_path.glob(".*.part")), "the killed run's temporary output must be removed by --resume"
 
 
 def test_resume_refuses_other_options(data, tmp_path):

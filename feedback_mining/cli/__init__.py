@@ -14,6 +14,13 @@ from ..errors import UserError
 EPILOG = "Personal data (phones, ID numbers, e-mails, cards, plates) is masked in every output unless --no-mask."
 
 
+class _Parser(argparse.ArgumentParser):
+    """Option mistakes are user mistakes too: one line on stderr (no usage block), exit code 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def _add_input(p: argparse.ArgumentParser, with_output: bool = True) -> None:
     p.add_argument("input", help="complaints file: .csv .tsv .txt .xlsx .jsonl .parquet")
     if with_output:
@@ -24,7 +31,7 @@ def _add_input(p: argparse.ArgumentParser, with_output: bool = True) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="feedback-mining", description="Chinese complaints → root causes (five service gaps), themes, charts and a deck.", epilog=EPILOG)
+    parser = _Parser(prog="feedback-mining", description="Chinese complaints → root causes (five service gaps), themes, charts and a deck.", epilog=EPILOG)
     parser.add_argument("--version", action="version", version=f"feedback-mining {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -32,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_input(p)
     p.add_argument("--backend", default="auto", choices=["auto", "rjieba", "jieba"])
     p.add_argument("--stopwords", action="store_true", help="drop the project's stopwords")
-    p.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
+    p.add_argument("--workers", type=int, default=None, help="processes, at least 1 (default: all cores)")
 
     p = sub.add_parser("train", help="train a gap classifier: the bundled corpus plus your labels (--add), or a labelled file of your own")
     p.add_argument("labeled", nargs="?", help="a labelled complaints file to train on instead of the bundled corpus (optional)")
@@ -56,8 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("classify", help="add gap, gap_zh, gap_confidence, needs_review, proba_*, escalation and demand columns", epilog=EPILOG)
     _add_input(p)
     p.add_argument("--model", help="model file (default: the bundled model)")
-    p.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
-    p.add_argument("--chunk-rows", type=int, default=5_000, help="rows per chunk (default 5000)")
+    p.add_argument("--workers", type=int, default=None, help="processes, at least 1 (default: all cores)")
+    p.add_argument("--chunk-rows", type=int, default=5_000, help="rows per chunk, at least 1 (default 5000)")
     p.add_argument("--resume", action="store_true", help="continue an interrupted run with the same input and options")
     p.add_argument("--strict", action="store_true", help="exit with an error when any row is malformed")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -80,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--text-column")
     p.add_argument("--sheet")
     p.add_argument("--model")
-    p.add_argument("--complaint-ratio", type=float, default=0.04, help="share of dissatisfied customers who complain (default 0.04)")
+    p.add_argument("--complaint-ratio", type=float, default=0.04, help="share of dissatisfied customers who complain, in (0, 1] (default 0.04)")
     p.add_argument("--no-mask", action="store_true")
 
     p = sub.add_parser("demo", help="the main job on the bundled corpus: classify + themes + report")
@@ -90,7 +97,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _err(msg: str) -> None:
-    print(f"feedback-mining: error: {msg}", file=sys.stderr)
+    from .common import say
+
+    say(f"feedback-mining: error: {msg}")  # masked: a header or a file name may hold personal data
+
+
+def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    from .common import say
+
+    say(f"feedback-mining: warning: {str(message).splitlines()[0] if str(message) else category.__name__}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -100,6 +115,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 0
     warnings.filterwarnings("ignore", category=DeprecationWarning)
+    warnings.showwarning = _one_line_warning
+    from ..data.write import forget_protected_inputs
+
+    forget_protected_inputs()
     try:
         return int(_commands()[args.command](args) or 0)
     except UserError as exc:

@@ -1,30 +1,63 @@
 """Commands report and demo."""
 from __future__ import annotations
 
-import sys
+import json
 import time
 from pathlib import Path
 
-from .common import accounting, load_input, write_rejects_for
+from ..errors import UserError
+from .common import accounting, check_ratio, counts_of, load_input, prepare_outputs, say, write_meta, write_rejects_for
+
+#: Files of a report folder that an input could be (charts are .png/.svg/.pdf, never inputs).
+REPORT_TABLES = ("summary.xlsx", "report.meta.json", "report.rejects.csv")
+DEMO_TABLES = ("classified.csv", "themes.csv")
+
+
+def _check_out_folder(out: Path, inputs, names) -> None:
+    """--out must be a folder (or not exist yet) and must not hold an input under a name the command writes."""
+    prepare_outputs(inputs, files=[out / n for n in names], folders=[out])
+
+
+def _finish_meta(out_dir: Path, command: str, args, report: dict, written: int) -> str:
+    """Add the row accounting to ``report.meta.json`` and write ``report.rejects.csv`` beside it."""
+    from ..data.write import atomic_write
+    from ..text.privacy import mask_pii
+
+    suffix = write_rejects_for(report, out_dir / "report")
+    path = out_dir / "report.meta.json"
+    meta = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    meta.update({"command": command, **counts_of(report, written), "rejects": f"{out_dir / 'report.rejects.csv'}" if suffix else None})
+    with atomic_write(path, "w") as fh:
+        fh.write(mask_pii(json.dumps(meta, ensure_ascii=False, indent=2, default=str)))
+    return suffix
 
 
 def cmd_report(args) -> int:
     from ..pipeline import ensure_classified, ensure_themes
-    from ..report import build_report
+    from ..report import FORMATS, build_report
 
+    check_ratio(args.complaint_ratio, "--complaint-ratio")
+    formats = [f.strip().lower() for f in args.formats.split(",") if f.strip()]
+    unknown = [f for f in formats if f not in FORMATS]
+    if not formats or unknown:
+        raise UserError(f"--formats {args.formats!r}: {'unknown ' + ', '.join(unknown) if unknown else 'no format named'}; "
+                        f"choose from {','.join(FORMATS)}")
+    out = Path(args.out)
+    _check_out_folder(out, [args.input], REPORT_TABLES)
     df = load_input(args)
     col = df.attrs["text_column"]
     df = ensure_classified(df, col, args.model)
     df, _ = ensure_themes(df, col)
-    res = build_report(df, args.out, args.formats, args.period, args.complaint_ratio, mask=not args.no_mask, text_column=col)
+    res = build_report(df, out, args.formats, args.period, args.complaint_ratio, mask=not args.no_mask, text_column=col)
     for name, why in res.skipped.items():
-        print(f"report: skipped {name}: {why}", file=sys.stderr)
-    rejects = write_rejects_for(df.attrs["load_report"], Path(args.out) / "report")  # → OUT/report.rejects.csv
-    print(accounting("report", df.attrs["load_report"], len(df), f"{rejects}; {len(res.files)} files → {res.out_dir}"), file=sys.stderr)
+        say(f"report: skipped {name}: {why}")
+    rep = df.attrs["load_report"]
+    suffix = _finish_meta(out, "report", args, rep, len(df))
+    say(accounting("report", rep, len(df), suffix) + f"; {len(res.files)} files → {res.out_dir}")
     return 0
 
 
-def _demo_rows(path: Path | None):
+def _demo_rows(path: Path | None, args=None):
     """The complaints the demo reports on and the sentence that says where they come from.
 
     The bundled corpus: only its held-out split (``heldout_split``), which the default model is
@@ -35,7 +68,7 @@ def _demo_rows(path: Path | None):
     from ..paths import corpus_file
 
     source = path or corpus_file("complaints_labeled.csv")
-    df = load_complaints(source)
+    df = load_input(args, path=source) if args is not None else load_complaints(source)
     if path is not None:
         return df, None, {"input": str(path), "complaints": len(df)}, f"数据：{Path(path).name}，{len(df):,} 条投诉"
     held = heldout_split(df["complaint_id"])
@@ -49,19 +82,23 @@ def _demo_rows(path: Path | None):
     return unseen, labels, meta, note
 
 
-def run_demo(out: str | Path = "out/demo", input_path: str | None = None) -> int:
+def run_demo(out: str | Path = "out/demo", input_path: str | None = None, args=None) -> int:
     """The main job on complaints the model never saw: classify + themes + charts + deck into ``out``."""
     from ..data.write import write_table
     from ..models.registry import default_model
     from ..models.taxonomy import load_taxonomy
+    from ..paths import corpus_file
     from ..pipeline import classify_frame, cluster_frame
     from ..report import FORMATS, build_report
 
     t0 = time.perf_counter()
     out = Path(out)
-    df, labels, meta, note = _demo_rows(Path(input_path) if input_path else None)
+    path = Path(input_path) if input_path else corpus_file("complaints_labeled.csv")
+    _check_out_folder(out, [path], DEMO_TABLES + REPORT_TABLES)
+    df, labels, meta, note = _demo_rows(Path(input_path) if input_path else None, args)
     col = df.attrs["text_column"]
-    print(f"demo: {note}", file=sys.stderr)
+    report = df.attrs["load_report"]
+    say(f"demo: {note}")
     model = default_model()
     classified = classify_frame(df, model, col)
     if input_path is None:
@@ -74,23 +111,25 @@ def run_demo(out: str | Path = "out/demo", input_path: str | None = None) -> int
     write_table(themed, out / "classified.csv")
     write_table(tc.summary(), out / "themes.csv")
     res = build_report(themed, out, FORMATS, "month", 0.04, mask=True, text_column=col, data_note=note, meta={"demo": meta})
+    write_meta(out / "classified.csv", "demo", args, {**counts_of(report, len(themed)), "input": str(path), "demo": meta})
+    suffix = _finish_meta(out, "demo", args, report, len(themed))
     tax = load_taxonomy()
-    print("\n根因分布 gap shares:", file=sys.stderr)
+    say("\n根因分布 gap shares:")
     for g, s in themed["gap"].value_counts(normalize=True).items():
-        print(f"  {tax.zh(g)} {g:<14} {s:6.1%}", file=sys.stderr)
-    print("\n要点 takeaways:", file=sys.stderr)
+        say(f"  {tax.zh(g)} {g:<14} {s:6.1%}")
+    say("\n要点 takeaways:")
     for v in res.takeaways.values():
-        print(f"  - {v}", file=sys.stderr)
-    print("\n建议行动 actions:", file=sys.stderr)
+        say(f"  - {v}")
+    say("\n建议行动 actions:")
     for a in res.actions:
-        print(f"  - {a['title']}：{a['detail']}", file=sys.stderr)
-    print(f"\ndemo: {note}", file=sys.stderr)
-    left_out = f" (the {meta['training_rows']} training rows left out on purpose)" if "training_rows" in meta else ""
-    print(f"demo: rows read {meta.get('corpus_rows', len(df))}, written {len(themed)}{left_out}, "
-          f"rejected {df.attrs['load_report']['rows_rejected']}; {len(res.files) + 2} files → {out}/ in {time.perf_counter() - t0:.0f} s",
-          file=sys.stderr)
+        say(f"  - {a['title']}：{a['detail']}")
+    say(f"\ndemo: {note}")
+    left_out = (f" (the {meta['training_rows']:,} training rows left out on purpose: the demo reports only on complaints "
+                "the model never saw)") if "training_rows" in meta else ""
+    say(accounting("demo", report, len(themed), left_out + suffix)
+        + f"; {len(res.files) + 2} files → {out}/ in {time.perf_counter() - t0:.0f} s")
     return 0
 
 
 def cmd_demo(args) -> int:
-    return run_demo(args.out, args.input)
+    return run_demo(args.out, args.input, args)

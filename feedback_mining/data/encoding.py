@@ -17,7 +17,7 @@ from ..text.normalize import to_simplified
 if TYPE_CHECKING:  # pragma: no cover
     from .read import LoadReport
 
-__all__ = ["detect_encoding", "open_blocks", "open_lines"]
+__all__ = ["detect_encoding", "open_blocks", "open_lines", "LONE_CR"]
 
 _BINARY_BYTES = [b for b in range(32) if b not in (9, 10, 13)]
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -71,23 +71,58 @@ def detect_encoding(sample: bytes) -> str:
     return "big5" if big5_score > gb_score + 0.05 else "gb18030"
 
 
-def _first_bad_line(source: Path | _io.BytesIO, encoding: str) -> tuple[int, bytes]:
-    """Line number (1-based) and first bytes of the first line that does not decode."""
+def _first_bad_line(source: Path | _io.BytesIO, encoding: str) -> tuple[int, int]:
+    """Line number (1-based) and byte column of the first byte that does not decode (never the
+    line's content: it may hold personal data, and error messages are written too)."""
     with (open(source, "rb") if isinstance(source, Path) else source) as fh:
         for n, raw in enumerate(fh, start=1):
             try:
                 raw.decode(encoding)
-            except UnicodeDecodeError:
-                return n, raw[:40]
-    return 0, b""
+            except UnicodeDecodeError as exc:
+                return n, exc.start + 1
+    return 0, 0
 
 
 _BLOCK_BYTES = 1 << 22  # files are read and decoded 4 MB of whole lines at a time
+#: Stands for a lone CR inside a line while the CSV parser runs (it would end the record there);
+#: a noncharacter, never in exchanged text. Readers put the CR back in the cells.
+LONE_CR = "\ufdd0"
+_LONE_CR_RE = re.compile("\r(?!\n)")
+
+
+def _read_record_block(fh, end: bytes) -> bytes:
+    """Up to 4 MB, extended to the next line end ``end`` (never inside a character: \\n and \\r are
+    never part of a multi-byte character in UTF-8, GB18030 or Big5)."""
+    raw = fh.read(_BLOCK_BYTES)
+    while raw and not raw.endswith(end):
+        more = fh.read(1 << 16)
+        if not more:
+            break
+        cut = more.find(end)
+        if cut >= 0:
+            fh.seek(cut + len(end) - len(more), 1)
+            raw += more[: cut + len(end)]
+            break
+        raw += more
+    return raw
+
+
+def _redetect(raw: bytes, path: Path, n: int) -> str:
+    """The encoding of the first block that is not pure ASCII, after ASCII-only blocks (a GBK
+    export whose first megabyte is ASCII: the start sample could not tell)."""
+    try:
+        encoding = detect_encoding(raw)
+    except UnicodeDecodeError:
+        at, col = _first_bad_line(_io.BytesIO(raw), "gb18030")
+        raise UserError(f"{path}: line {n + at - 1} (byte {col}) is not valid UTF-8, GB18030/GBK or Big5 (mixed or broken encoding)") from None
+    return "utf-8" if encoding == "utf-8-sig" else encoding
 
 
 def open_blocks(path: Path, report: "LoadReport") -> Iterator[tuple[int, list[str], str]]:
     """Yield (first line number, lines, their text) block by block, decoded with the detected
-    encoding; lines keep their newline and are split at newlines only. A bad line is one clear error."""
+    encoding; lines keep their newline and are split at newlines only. CR-only line endings
+    (old Mac exports) count as newlines; a lone CR inside a line of an LF/CRLF file is kept as
+    :data:`LONE_CR` for the parser. A bad line is one clear error."""
     with open(path, "rb") as fh:
         sample = fh.read(1 << 20)
     if not sample.strip():
@@ -102,29 +137,37 @@ def open_blocks(path: Path, report: "LoadReport") -> Iterator[tuple[int, list[st
     try:
         encoding = detect_encoding(sample)
     except UnicodeDecodeError:
-        n, bad = _first_bad_line(path, "gb18030")
-        raise UserError(f"{path}: unreadable encoding (not UTF-8, GB18030/GBK or Big5); first bad line {n}: {bad!r}") from None
+        n, col = _first_bad_line(path, "gb18030")
+        raise UserError(f"{path}: unreadable encoding (not UTF-8, GB18030/GBK or Big5); first bad byte: line {n}, byte {col}") from None
     report.encoding = encoding
     if encoding == "utf-16":
         text = path.read_bytes().decode("utf-16")
         yield 1, text.splitlines(keepends=True), text
         return
+    cr_only = b"\r" in sample and b"\n" not in sample
     codec = "utf-8" if encoding == "utf-8-sig" else encoding  # a BOM is dropped at the start of every line, below
+    ascii_so_far = True
     n = 1
     with open(path, "rb") as fh:
-        while raw := fh.read(_BLOCK_BYTES):
-            if not raw.endswith(b"\n"):
-                raw += fh.readline()  # whole lines only (\n is never inside a character in these encodings)
+        while raw := _read_record_block(fh, b"\r" if cr_only else b"\n"):
             try:
                 text = raw.decode(codec)
-            except UnicodeDecodeError:
-                at, bad = _first_bad_line(_io.BytesIO(raw), codec)
-                raise UserError(f"{path}: line {n + at - 1} is not valid {encoding} (mixed or broken encoding): {bad!r}") from None
+            except UnicodeDecodeError as exc:
+                # UTF-8 was only a guess when everything before the bad byte is ASCII (GBK after a long ASCII start)
+                if not (ascii_so_far and codec == "utf-8" and raw[:exc.start].isascii()):
+                    at, col = _first_bad_line(_io.BytesIO(raw), codec)
+                    raise UserError(f"{path}: line {n + at - 1} (byte {col}) is not valid {encoding} (mixed or broken encoding)") from None
+                codec = _redetect(raw, path, n)
+                report.encoding = encoding = codec
+                text = raw.decode(codec)
+            ascii_so_far = ascii_so_far and raw.isascii()
             if "\ufeff" in text and (encoding == "utf-8-sig" or n == 1):
                 text = text.removeprefix("\ufeff") if encoding != "utf-8-sig" else text.replace("\n\ufeff", "\n").removeprefix("\ufeff")
             if "\x00" in text:
                 line_no = n + text[: text.index("\x00")].count("\n")
                 raise UserError(f"{path}: line {line_no} contains NUL bytes (\\x00); remove them or re-export the file")
+            if "\r" in text:
+                text = text.replace("\r", "\n") if cr_only else _LONE_CR_RE.sub(LONE_CR, text)
             parts = text.split("\n")
             lines = [part + "\n" for part in parts[:-1]]
             if parts[-1]:
@@ -134,7 +177,8 @@ def open_blocks(path: Path, report: "LoadReport") -> Iterator[tuple[int, list[st
 
 
 def open_lines(path: Path, report: "LoadReport") -> Iterator[tuple[int, str]]:
-    """Yield (line number, decoded line); see :func:`open_blocks`."""
-    for start, lines, _ in open_blocks(path, report):
+    """Yield (line number, decoded line); see :func:`open_blocks` (lone CRs are given back)."""
+    for start, lines, text in open_blocks(path, report):
+        if LONE_CR in text:
+            lines = [line.replace(LONE_CR, "\r") for line in lines]
         yield from enumerate(lines, start)
-

@@ -27,8 +27,8 @@ import pandas as pd
 from ..errors import UserError
 from ..paths import corpus_file
 from ..text.normalize import MAX_TEXT_CHARS
-from .columns import SUPPORTED_EXTENSIONS, find_id_column, find_text_column
-from .encoding import open_blocks, open_lines
+from .columns import SUPPORTED_EXTENSIONS, find_id_column, find_text_column, make_room
+from .encoding import LONE_CR, open_blocks, open_lines
 
 __all__ = ["LoadReport", "load_complaints", "iter_complaint_chunks", "load_labeled_corpus", "heldout_split"]
 
@@ -48,6 +48,7 @@ class LoadReport:
     empty_texts: int = 0
     truncated: int = 0
     rejects: list[dict] = field(default_factory=list)
+    renamed: dict[str, str] = field(default_factory=dict)  # input columns kept under new names (make_room)
 
     @property
     def rows_rejected(self) -> int:
@@ -105,21 +106,28 @@ def _iter_csv_records(blocks: Iterator[tuple[int, list[str], str]], delimiter: s
     for start, lines, text in blocks:
         rows = _parse_block(lines, text, delimiter)
         if rows is not None:
-            yield range(start, start + len(rows)), rows, None
+            yield range(start, start + len(rows)), _lone_crs_back(rows) if LONE_CR in text else rows, None
             continue
         queue.extend(enumerate(lines, start))
         batch: list[Record] = []
         while queue:
             batch.append(_parse_record(queue.popleft(), next_line, queue, delimiter))
-        yield [r[0] for r in batch], [r[1] for r in batch], [r[2] for r in batch]
+        yield [r[0] for r in batch], _lone_crs_back([r[1] for r in batch]), [r[2] for r in batch]
+
+
+def _lone_crs_back(rows: list) -> list:
+    """Put back the lone CRs that :func:`open_blocks` hid from the parser (a CR inside a cell)."""
+    return [[f.replace(LONE_CR, "\r") if LONE_CR in f else f for f in fields] if fields is not None and any(LONE_CR in f for f in fields)
+            else fields for fields in rows]
 
 
 def _parse_record(item: tuple[int, str], next_line, queue: deque, delimiter: str) -> Record:
     """One record starting at line ``item``, reading more lines while a quoted field is open.
 
-    A record whose quote is still open after ``_MAX_RECORD_LINES`` lines is an unbalanced
-    quote: its first line is rejected and its other lines go back on ``queue``, so one bad
-    row never swallows the rest of the file.
+    A record whose quote is still open after ``_MAX_RECORD_LINES`` lines, or whose quoted field
+    spans lines and then ends in a quoting error (it was "closed" by another row's stray quote),
+    is an unbalanced quote: its first line is rejected and its other lines go back on
+    ``queue``, so one bad row never swallows the rows after it.
     """
     start, buf = item
     if '"' not in buf:
@@ -130,6 +138,9 @@ def _parse_record(item: tuple[int, str], next_line, queue: deque, delimiter: str
             return start, next(csv.reader(_io.StringIO(buf), delimiter=delimiter, strict=True), []), ""
         except csv.Error as exc:
             if "unexpected end of data" not in str(exc) and "newline inside string" not in str(exc):
+                if len(taken) > 1:  # a quote opened on one line and "closed" by another row's stray quote
+                    queue.extendleft(reversed(taken[1:]))
+                    return start, None, "unbalanced quote"
                 return start, next(csv.reader(_io.StringIO(buf), delimiter=delimiter), []), ""
             more = next_line() if len(taken) < _MAX_RECORD_LINES else None
             if more is None:
@@ -365,6 +376,8 @@ def iter_complaint_chunks(
     """
     path = Path(path)
     report = report if report is not None else LoadReport(str(path))
+    if not isinstance(chunk_rows, int) or chunk_rows < 1:
+        raise UserError(f"--chunk-rows must be a whole number of at least 1, not {chunk_rows!r}")
     if not path.exists():
         raise UserError(f"{path}: no such file")
     if path.is_dir():
@@ -395,6 +408,13 @@ def iter_complaint_chunks(
             col = find_text_column(chunk, text_column, path)
             report.text_column = col
             id_col = find_id_column([str(c) for c in chunk.columns])
+            # an input column named like one the loader adds is kept as <name>_input (the id column
+            # itself may be called complaint_id: its values are copied verbatim)
+            report.renamed = make_room(chunk.head(0), [c for c in ("complaint_id", "empty_text") if c != id_col])[1]
+            col, id_col = report.renamed.get(col, col), report.renamed.get(id_col, id_col)
+            report.text_column = col
+        if report.renamed:
+            chunk = chunk.rename(columns=report.renamed)
         if col not in chunk.columns:  # JSONL records may lack the key
             chunk[col] = ""
         texts = _cells_as_text(chunk[col])
@@ -405,7 +425,8 @@ def iter_complaint_chunks(
         empty = np.array([not t or t.isspace() for t in texts], dtype=bool)
         report.empty_texts += int(empty.sum())
         ids = _cells_as_text(chunk[id_col]) if id_col is not None and id_col in chunk.columns else [""] * len(chunk)
-        chunk["complaint_id"] = pd.Series([i.strip() or f"row-{n}" for i, n in zip(ids, lines)], index=chunk.index, dtype=object)
+        # ids verbatim (" A-01 " stays " A-01 "); blank ones become row-<line number>
+        chunk["complaint_id"] = pd.Series([i if i and not i.isspace() else f"row-{n}" for i, n in zip(ids, lines)], index=chunk.index, dtype=object)
         chunk["empty_text"] = empty
         report.rows_kept += len(chunk)
         chunk.attrs = {"text_column": col}
@@ -423,7 +444,7 @@ def _cells_as_text(column: pd.Series) -> list[str]:
 def _sniff_delimiter(path: Path) -> str:
     """Comma unless the header line clearly uses tabs, semicolons or full-width commas."""
     with open(path, "rb") as fh:
-        head = fh.readline()[:4096]
+        head = fh.readline(4096)
     for enc in ("utf-8-sig", "gb18030", "big5", "latin-1"):
         try:
             line = head.decode(enc)

@@ -11,7 +11,9 @@ with no scikit-learn import.
 from __future__ import annotations
 
 import os
+import pickle
 import sys
+import zipfile
 from functools import lru_cache
 from pathlib import Path
 
@@ -43,7 +45,17 @@ def default_model() -> GapModel:
 
 def load_model(path: str | os.PathLike | None = None, taxonomy=None) -> GapModel:
     """``path`` → a verified saved model; ``None`` → :func:`default_model`."""
-    return GapModel.load(path, taxonomy) if path else default_model()
+    if not path:
+        return default_model()
+    try:
+        return GapModel.load(path, taxonomy)
+    except UserError:
+        raise
+    except (OSError, ValueError, EOFError, AttributeError, TypeError, KeyError, IndexError, pickle.UnpicklingError,
+            zipfile.BadZipFile) as exc:
+        # a folder, an empty or truncated file, a sidecar that is a list or not UTF-8: the user's file, not a bug
+        raise UserError(f"{path}: not a readable model file (or its .json sidecar is broken: {type(exc).__name__}); "
+                        "retrain it with `feedback-mining train`") from None
 
 
 def build_default_model(out: str | os.PathLike | None = None, corpus: str | os.PathLike | None = None, **params) -> GapModel:

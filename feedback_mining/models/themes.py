@@ -53,6 +53,7 @@ from .theme_text import (
     meaningful_chars,
     with_subwords,
 )
+from .safe_pickle import load_estimator
 
 __all__ = ["ThemeClusterer", "ThemeTokenizer", "NOISE_THEME", "NOISE_NAME", "default_theme_vectorizer"]
 METHODS = ("mixture", "nmf", "kmeans")
@@ -471,11 +472,8 @@ class ThemeClusterer(BaseEstimator):
 
     @staticmethod
     def load(path: str | os.PathLike) -> "ThemeClusterer":
-        """Load a saved theme model (a pickle: only from trusted sources)."""
-        obj = joblib.load(path)
-        if not isinstance(obj, ThemeClusterer):
-            raise UserError(f"{path}: not a ThemeClusterer")
-        return obj
+        """Load a saved theme model (read with the allow-list of :mod:`.safe_pickle`: no code runs)."""
+        return load_estimator(path, ThemeClusterer)
 
 
 def _scatter_rows(block: sp.csr_matrix, rows: np.ndarray, n: int) -> sp.csr_matrix:

@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..analysis import period_series, service_recovery, theme_changes, valid_gaps
 from ..data.columns import text_column_of
-from ..data.write import atomic_write, mask_frame
+from ..data.write import atomic_write, mask_frame, neutralized, xml_safe
 from ..errors import NotAvailable, UserError
 from ..text.privacy import mask_pii
 from .charts import all_charts
@@ -94,11 +94,13 @@ def build_report(df: pd.DataFrame, out_dir: str | Path, formats=FORMATS, period:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     text_col = text_column_of(df, text_column)
-    # Every text that can reach a file (complaints, channel values, theme names, evidence) is masked here, once.
-    view = mask_frame(df) if mask else df.copy()
-    view.attrs["text_column"] = text_col
-    if mask:
+    # the boundary: every column (channel 「热线139…」, theme names, reasons, ids) and every header is
+    # masked before anything is drawn; control characters that XML files cannot hold become U+FFFD
+    view, _ = xml_safe(mask_frame(df) if mask else df.copy())
+    if mask:  # the title and note a caller passes land on the cover slide, the workbook and the HTML page
         data_note, title = mask_pii(data_note), mask_pii(title)
+    text_col = str(view.columns[list(df.columns).index(text_col)])
+    view.attrs = {**df.attrs, "text_column": text_col}
     result = ReportResult(out_dir)
     words = None
     if "gap" in view.columns and valid_gaps(view).size:
