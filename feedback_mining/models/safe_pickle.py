@@ -31,7 +31,7 @@ _NAMED = {
     ("numpy.core.multiarray", "scalar"), ("numpy._core.multiarray", "scalar"),
     ("numpy.random._pickle", "__randomstate_ctor"), ("numpy.random._pickle", "__bit_generator_ctor"),
     ("numpy.random._pickle", "__generator_ctor"),
-    ("feedback_mining.models.ctfidf", "identity"),
+    ("feedback_mining.models.ctfidf", "identity"), ("feedback_mining.models.theme_text", "letters_only"),
     ("builtins", "set"), ("builtins", "frozenset"), ("builtins", "slice"), ("builtins", "complex"),
     ("builtins", "range"), ("builtins", "bytearray"),
     ("collections", "OrderedDict"),
