@@ -17,6 +17,7 @@ import pandas as pd
 
 from .data.columns import (
     CLOSED_COLUMNS,
+    CORPUS_PROVENANCE_COLUMNS,
     CUSTOMER_COLUMNS,
     GENERATED_COLUMNS,
     HUMAN_LABEL_COLUMNS,
@@ -100,10 +101,10 @@ def categorical_columns(df: pd.DataFrame, text_column: str | None = None, max_va
     """Text columns with 2–``max_values`` distinct values (industry, channel, store …), in table order.
 
     The complaint text, ids, dates, the columns with their own filter (gap, theme, risk, demand,
-    needs_review), a labelled corpus's human labels (gap, escalation, customer_demand) and input columns
+    needs_review), a labelled corpus's human labels (gap, escalation, customer_demand) and provenance (form, round), and input columns
     kept beside an output of the same name (``gap_input``) are left out.
     """
-    skip = set(GENERATED_COLUMNS) | set(HUMAN_LABEL_COLUMNS) | {text_column, find_date_column(df)}
+    skip = set(GENERATED_COLUMNS) | set(HUMAN_LABEL_COLUMNS) | set(CORPUS_PROVENANCE_COLUMNS) | {text_column, find_date_column(df)}
     out = []
     for c in df.columns:
         if c in skip or str(c).startswith("proba_") or INPUT_SUFFIX in str(c) or not _is_text_dtype(df[c]):

@@ -244,7 +244,7 @@ def test_filter_values_are_chinese_and_single(classified, tmp_path):
     extra = df.assign(gap_input=df["gap"], channel_input=df["channel"])  # input columns kept beside outputs
     assert not {"gap_input", "channel_input", "gap_labelled", "customer_demand"} & set(categorical_columns(extra, "text"))
     ex = Explorer(extra, output_dir=tmp_path)
-    assert set(ex.category_filters) == {"industry", "channel", "form", "round"}  # the corpus's writing form and round are categories too
+    assert set(ex.category_filters) == {"industry", "channel"}  # not the corpus's provenance (form, round)
     labels = [label for label, _ in ex.gap_filter.options]
     assert all(label.split(" · ")[0].endswith("差距") for label in labels)
     demand_values = [v for _, v in ex.demand_filter.options]

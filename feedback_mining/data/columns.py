@@ -14,6 +14,7 @@ from ..text.normalize import to_simplified
 
 __all__ = ["SUPPORTED_EXTENSIONS", "TEXT_COLUMN_NAMES", "ID_COLUMN_NAMES", "DATE_COLUMNS", "SEGMENT_COLUMNS",
            "RECEIVED_COLUMNS", "RESPONDED_COLUMNS", "CLOSED_COLUMNS", "CUSTOMER_COLUMNS", "HUMAN_LABEL_COLUMNS",
+           "CORPUS_PROVENANCE_COLUMNS",
            "GENERATED_COLUMNS", "NOISE_NAME", "find_text_column", "find_id_column", "find_date_column", "find_segment_column",
            "pick_column", "text_column_of", "make_room", "renamed_note", "INPUT_SUFFIX"]
 
@@ -77,6 +78,9 @@ CLOSED_COLUMNS = ("closed_at", "resolved_at", "结案时间", "关闭时间", "�
 CUSTOMER_COLUMNS = ("customer_id", "客户ID", "客户id", "客户编号", "会员号", "用户ID", "用户id", "customer")
 #: Human labels of the bundled corpus: dropped before classifying it (the human gap is kept as gap_labelled).
 HUMAN_LABEL_COLUMNS = ("gap", "escalation", "customer_demand")
+#: How the bundled corpus was written (its writing form and round, corpora/README.md): not categories
+#: of complaints, so never offered as filters.
+CORPUS_PROVENANCE_COLUMNS = ("form", "round")
 #: The theme of empty or very short complaints (theme id -1).
 NOISE_NAME = "噪声/过短"
 #: Columns the package itself writes: never offered as category filters.
