@@ -146,12 +146,11 @@ def cmd_evaluate(args) -> int:
     from ..models.registry import load_model
     from ..paths import corpus_file
 
+    model = load_model(args.model) if args.method == "model" else None  # a broken model file is said first
     df, col, report = _labeled(args)
     bundled = Path(args.labeled).resolve() == corpus_file("complaints_labeled.csv").resolve()
     if args.method == "rules":
         model = GapClassifier(method="rules").fit(df[col], df[args.label_column])
-    else:
-        model = load_model(args.model)
     usable = len(df)
     if bundled and not args.model and args.method == "model":
         df = df[heldout_split(df["complaint_id"])]
