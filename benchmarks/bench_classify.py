@@ -136,7 +136,6 @@ def main() -> None:
     reviews = pd.read_csv(corpus, encoding="utf-8-sig", dtype=str, keep_default_na=False)
     n = len(reviews)
 
-    import jieba
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
@@ -144,7 +143,13 @@ def main() -> None:
     from feedback_mining.data.read import load_labeled_corpus
 
     lab = load_labeled_corpus()
-    naive = make_pipeline(TfidfVectorizer(tokenizer=jieba.lcut), LogisticRegression()).fit(lab["text"], lab["gap"])
+    # jieba.lcut is a bound method (its tokenizer holds a lock) and cannot be pickled: a user saving
+    # the pipeline wraps it in a module-level function, importable by the script (it sits beside it).
+    (OUT / "naive_tok.py").write_text("import jieba\n\n\ndef cut(text):\n    return jieba.lcut(text)\n", encoding="utf-8")
+    sys.path.insert(0, str(OUT))
+    from naive_tok import cut
+
+    naive = make_pipeline(TfidfVectorizer(tokenizer=cut, token_pattern=None), LogisticRegression()).fit(lab["text"], lab["gap"])
     # The naive script as a user would run it: its own process, a saved pipeline, pandas in and out.
     import joblib
 

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 import numpy as np
-import pandas as pd
 
 from ..text.batch import BMP_END, SEP
 
@@ -103,7 +102,7 @@ class CharVocabulary:
     keys: np.ndarray
     idf: np.ndarray
     ngram_range: tuple[int, int] = (1, 3)
-    _index: pd.Index | None = field(default=None, repr=False, compare=False)
+    _index: object = field(default=None, repr=False, compare=False)  # pandas.Index, built on first large lookup
     _unigrams: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @staticmethod
@@ -133,11 +132,22 @@ class CharVocabulary:
     def __len__(self) -> int:
         return len(self.keys)
 
-    def index(self) -> pd.Index:
-        """The keys as a hashed index, built on first use in each process (several times faster than searchsorted)."""
+    def index(self):
+        """The keys as a hashed ``pandas.Index``, built on first use in each process (several times
+        faster than searchsorted on large batches)."""
         if self._index is None:
+            import pandas as pd  # not at import: loading a model and predicting a few texts need NumPy only
+
             self._index = pd.Index(self.keys)
         return self._index
+
+    def columns_of(self, keys: np.ndarray) -> np.ndarray:
+        """Column of each n-gram key, -1 when it is not in the vocabulary."""
+        if self._index is None and len(keys) < 20_000:  # a few texts: binary search, no index to build
+            pos = np.searchsorted(self.keys, keys)
+            pos = np.minimum(pos, len(self.keys) - 1)
+            return np.where(self.keys[pos] == keys, pos, -1)
+        return self.index().get_indexer(keys)
 
     def _unigram_columns(self, keys: np.ndarray) -> np.ndarray:
         """Columns of single characters: a table for the Basic Multilingual Plane, the hashed index beyond it."""
@@ -149,7 +159,7 @@ class CharVocabulary:
         cols = self._unigrams[np.minimum(keys, BMP_END).astype(np.int64)]
         astral = np.flatnonzero(keys >= BMP_END)  # emoji and rare characters
         if len(astral):
-            cols[astral] = self.index().get_indexer(keys[astral])
+            cols[astral] = self.columns_of(keys[astral])
         return cols
 
     def rows(self, docs) -> SparseRows:
@@ -163,20 +173,22 @@ class CharVocabulary:
             for n, key, ok in grown_ngrams(cps, hi):
                 if n >= lo:
                     at = np.flatnonzero(ok)
-                    col[at, n - lo] = self._unigram_columns(key[at]) if n == 1 else self.index().get_indexer(key[at])
+                    col[at, n - lo] = self._unigram_columns(key[at]) if n == 1 else self.columns_of(key[at])
         hits = np.flatnonzero(col.ravel() >= 0)
         row_ptr = np.zeros(n_docs + 1, dtype=np.int64)
         row_ptr[1:] = np.searchsorted(hits // orders, np.flatnonzero(cps == _SEP_CP))
         cols = col.ravel()[hits].astype(np.int64)
-        # sum duplicate columns within each row: sort by (row, col), count runs
-        row_of = np.repeat(np.arange(n_docs), np.diff(row_ptr))
-        order = np.lexsort((cols, row_of))
-        cols, row_of = cols[order], row_of[order]
-        new = np.ones(len(cols), dtype=bool)
-        new[1:] = (cols[1:] != cols[:-1]) | (row_of[1:] != row_of[:-1])
+        # sum duplicate columns within each row: sort one (row, col) key and count runs — a single
+        # int64 sort is several times faster than lexsort on two keys
+        n_cols = max(len(self.keys), 1)
+        key = np.repeat(np.arange(n_docs, dtype=np.int64) * n_cols, np.diff(row_ptr))
+        key += cols
+        key.sort()
+        new = np.ones(len(key), dtype=bool)
+        new[1:] = key[1:] != key[:-1]
         starts = np.flatnonzero(new)
-        counts = np.diff(np.append(starts, len(cols))).astype(np.float64)
-        cols, row_of = cols[starts], row_of[starts]
+        counts = np.diff(np.append(starts, len(key))).astype(np.float64)
+        row_of, cols = np.divmod(key[starts], n_cols)
         vals = (np.log(counts) + 1.0) * self.idf[cols]
         norms = np.sqrt(np.bincount(row_of, weights=vals * vals, minlength=n_docs))
         vals /= np.where(norms > 0, norms, 1.0)[row_of]
