@@ -328,7 +328,6 @@ def new_themes(df: pd.DataFrame, period: str = "month", top: int = 8, changes: p
                matplotlib.patches.Patch(color="#F58518", label=f"本期上升 {table['last'].iat[0]}")]
     ax.legend(handles=handles, loc="lower right", frameon=False, fontsize=9)
     ax.set_title(f"本{'月' if period == 'month' else '周'}新增/上升最快的问题")
-    fig.tight_layout()
     return fig
 
 
