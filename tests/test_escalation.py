@@ -81,6 +81,28 @@ def test_alarms_and_places_are_not_threats(text):
     assert escalation_risk(text)[0] == "none"
 
 
+@pytest.mark.parametrize("text", [
+    "我爸在县医院住院快一个月了，医保异地备案到现在还没办下来",
+    "住院押金退款要等出院结算后十五个工作日，太慢了",
+    "贵院挂号系统天天崩，早上六点排队还挂不上专家号",
+    "去年住院花了两万多，保险公司理赔拖了三个月还在审核",
+    "在市人民医院做完化疗，病房空调坏了一周没人修",
+])
+def test_a_hospital_as_the_setting_is_not_a_safety_incident(text):
+    """Healthcare and insurance complaints name the hospital as the service or the claim, not as harm."""
+    assert escalation_risk(text)[0] != "high" and annotate([text])["escalation_risk"][0] != "high"
+
+
+@pytest.mark.parametrize("text", [
+    "吃了你们家的外卖上吐下泻，半夜去医院挂水，医保也报不了",
+    "电梯突然下坠，我妈摔伤住院了，物业一句道歉都没有",
+    "热水器漏电把孩子电到，送医院急诊，到现在没人来处理",
+    "孩子吃了这款奶粉后住院三天",
+])
+def test_harm_that_sends_someone_to_hospital_stays_high(text):
+    assert escalation_risk(text)[0] == "high" and annotate([text])["escalation_risk"][0] == "high"
+
+
 @pytest.mark.parametrize("text", ["这是我第三次打电话了", "多次投诉一直没人管", "拖了两个月至今没有结果"])
 def test_repeated_contact_is_watch(text):
     assert escalation_risk(text)[0] == "watch"

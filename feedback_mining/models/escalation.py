@@ -143,6 +143,11 @@ def _compile(pattern: str) -> re.Pattern:
 _HIGH_RE = [(cat, _compile(p)) for cat, p in _HIGH]
 _WATCH_RE = [(cat, _compile(p)) for cat, p in _WATCH]
 _NOT_SAFETY = re.compile(r"(没有|不存在|无)\S{0,2}安全隐患")
+#: A hospital named where the hospital or an insurer is the service complained about (a ward, a
+#: claim, a referral) is the setting, not harm the service caused: 「我母亲在县医院住院，医保异地备案
+#: 办不下来」. Harm stories keep their own cues (中毒、上吐下泻、摔伤、车祸 …), which stay high.
+_CARE_MATCH = re.compile(r"医院|住院")
+_CARE_SETTING = re.compile(r"贵院|本院|我院|医保|报销|理赔|投保|保单|保险|挂号|转诊|门诊|科室|主治|病房|护工|床位|押金|结算|化疗|放疗")
 
 # --- intent: is a media/regulator/legal/social/collective mention a present threat? ------------
 #: Reasons a mention is not a present threat, as they appear in the evidence (「消协（设想）」).
@@ -237,6 +242,8 @@ def _risks(texts: JoinedTexts, candidates: dict | None = None) -> tuple[list[str
             lo, hi, at = starts[row], ends[row], m.start()
             if cat == "safety":
                 if _NOT_SAFETY.search(text[max(lo, at - 4):m.end()]):
+                    continue
+                if _CARE_MATCH.search(m.group(0)) and _CARE_SETTING.search(text, lo, hi):
                     continue
                 if _negated(text, at, lo, hi):
                     watch.setdefault(row, []).append(m.group(0))
