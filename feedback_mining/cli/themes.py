@@ -53,7 +53,7 @@ def cmd_cluster(args) -> int:
                                                      "method": args.method, "summary": args.summary, "note": tc.note_ or None,
                                                      "renamed_columns": {**report.get("renamed", {}), **renamed}})
     if tc.k_scores_:
-        scores = ", ".join(f"{k}:{v:.2f}" for k, v in tc.k_scores_.items())
+        scores = ", ".join(f"{n}:{v:.2f}" for n, v in tc.k_scores_.items())
         say(f"cluster: k={tc.k_} chosen by {tc.k_criterion_} ({scores})")
     for th in tc.themes_[:20]:
         say(f"  theme {th['id']:>3}  {th['size']:>6}  {th['share']:.1%}  {th['name']}")
