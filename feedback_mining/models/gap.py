@@ -182,7 +182,7 @@ class GapClassifier(ClassifierMixin, BaseEstimator):
             coef[:, j], intercept[j] = lr.coef_[0], lr.intercept_[0]
         return coef, intercept
 
-    def _cross_fitted_scores(self, texts, features, rank, w, vocab, detectors) -> tuple[np.ndarray, dict]:
+    def _cross_fitted_scores(self, texts, features, rank, w, vocab, detectors) -> tuple[np.ndarray, np.ndarray]:
         """Detector scores of every training text from a model that did not see it (whole text,
         and its best clause where it has several)."""
         n_det = len(detectors)
@@ -191,7 +191,7 @@ class GapClassifier(ClassifierMixin, BaseEstimator):
         counts = np.bincount(rank)
         folds = int(min(self.cv, counts[counts > 0].min()))
         if folds < 2:
-            return oof, {"best": clause_best}
+            return oof, clause_best
         cv = StratifiedKFold(folds, shuffle=True, random_state=self.random_state)
         clauses, owner = split_clauses(texts) if self.clause_pooling else ([], np.zeros(0, np.int64))
         clause_features = self._features(vocab, NormalizedTexts(clauses)) if clauses else None
@@ -205,7 +205,7 @@ class GapClassifier(ClassifierMixin, BaseEstimator):
                 np.maximum.at(best, owner[in_test], z)
                 has = np.unique(owner[in_test])
                 clause_best[has] = best[has]
-        return oof, {"best": clause_best}
+        return oof, clause_best
 
     def _calibrate(self, z: np.ndarray, rank: np.ndarray, prior_w: np.ndarray) -> np.ndarray:
         """Per detector (slope, offset) of a logistic fit of presence on the cross-fitted score."""
@@ -220,22 +220,14 @@ class GapClassifier(ClassifierMixin, BaseEstimator):
         return out
 
     @staticmethod
-    def _pooled_class_proba(model: GapModel, z: np.ndarray, clause: dict) -> np.ndarray:
-        a, b = model.calibration_[:, 0], model.calibration_[:, 1]
-        p = 1 / (1 + np.exp(-np.clip(z * a + b, -40, 40)))
-        best = clause["best"]
-        has = ~np.isnan(best).any(1)
+    def _pooled_class_proba(model: GapModel, z: np.ndarray, clause_best: np.ndarray) -> np.ndarray:
+        """Gap probabilities from cross-fitted scores, pooled with the best clause as
+        :meth:`GapModel.detector_proba` pools them at prediction time."""
+        p = model.calibrated(z)
+        has = ~np.isnan(clause_best).any(1)
         if model.clause_pooling and has.any():
-            pb = 1 / (1 + np.exp(-np.clip(best[has] * a + b, -40, 40)))
-            p[has] = (p[has] + pb) / 2
-        out = np.zeros((len(z), len(model.classes_)))
-        col = {c: i for i, c in enumerate(model.classes_)}
-        rest = np.ones(len(z))
-        for j, code in enumerate(model.detectors_):
-            out[:, col[code]] = rest * p[:, j]
-            rest = rest * (1 - p[:, j])
-        out[:, col[next(c for c in model.classes_ if c not in model.detectors_)]] += rest
-        return out
+            p[has] = (p[has] + model.calibrated(clause_best[has])) / 2
+        return model.class_proba(p)
 
     def _choose_threshold(self, proba: np.ndarray, y: np.ndarray, prior_w: np.ndarray) -> tuple[float, dict]:
         """Lowest threshold whose (prior-weighted) cross-fitted accepted accuracy reaches the target."""

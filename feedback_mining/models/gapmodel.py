@@ -108,20 +108,36 @@ class GapModel:
         return (self.vocabulary_.rows(texts).dot(self.coef_[:n_vocab]) + cues @ self.coef_[n_vocab:]
                 + self.intercept_)
 
+    def calibrated(self, scores: np.ndarray) -> np.ndarray:
+        """Detector scores (… × detectors) as calibrated probabilities."""
+        return _sigmoid(scores * self.calibration_[:, 0] + self.calibration_[:, 1])
+
     def detector_proba(self, texts) -> np.ndarray:
         """Calibrated probability that each detector's cause is named (texts × detectors)."""
         texts = as_normalized(texts)
-        a, b = self.calibration_[:, 0], self.calibration_[:, 1]
-        proba = _sigmoid(self.decision_function(texts) * a + b)
+        proba = self.calibrated(self.decision_function(texts))
         if self.clause_pooling and len(texts):
             clauses, owner = split_clauses(texts)
             if clauses:
-                clause_p = _sigmoid(self.decision_function(NormalizedTexts(clauses)) * a + b)
+                clause_p = self.calibrated(self.decision_function(NormalizedTexts(clauses)))
                 best = np.zeros_like(proba)
                 np.maximum.at(best, owner, clause_p)
                 has = np.unique(owner)
                 proba[has] = (proba[has] + best[has]) / 2
         return proba
+
+    def class_proba(self, detector_proba: np.ndarray) -> np.ndarray:
+        """Gap probabilities (texts × ``classes_``) from detector probabilities, down the precedence list."""
+        n = len(detector_proba)
+        out = np.zeros((n, len(self.classes_)))
+        rest = np.ones(n)
+        col = {c: i for i, c in enumerate(self.classes_)}
+        for j, code in enumerate(self.detectors_):
+            out[:, col[code]] = rest * detector_proba[:, j]
+            rest = rest * (1 - detector_proba[:, j])
+        fallback = next(c for c in self.classes_ if c not in self.detectors_)
+        out[:, col[fallback]] += rest
+        return out
 
     def predict_proba(self, X) -> np.ndarray:
         """Gap probabilities (texts × ``classes_``), built down the precedence list."""
@@ -132,16 +148,7 @@ class GapModel:
             fallback = idx.get(self.taxonomy_.fallback, len(self.classes_) - 1)
             out[np.arange(len(texts)), [idx.get(g, fallback) for g in self.taxonomy_.rules_labels(texts)]] = 1.0
             return out
-        p = self.detector_proba(texts)
-        out = np.zeros((len(texts), len(self.classes_)))
-        rest = np.ones(len(texts))
-        col = {c: i for i, c in enumerate(self.classes_)}
-        for j, code in enumerate(self.detectors_):
-            out[:, col[code]] = rest * p[:, j]
-            rest = rest * (1 - p[:, j])
-        fallback = [c for c in self.classes_ if c not in self.detectors_]
-        out[:, col[fallback[0]]] += rest
-        return out
+        return self.class_proba(self.detector_proba(texts))
 
     def predict(self, X) -> np.ndarray:
         proba = self.predict_proba(X)
@@ -160,7 +167,7 @@ class GapModel:
         norm = as_normalized([text])
         proba = self.predict_proba(norm)[0]
         result = {"gap": str(self.classes_[proba.argmax()]), "proba": {str(c): float(p) for c, p in zip(self.classes_, proba)},
-                  "needs_review": bool(proba.max() < self.review_threshold_), "cues": self.taxonomy_.match_cues(norm[0]),
+                  "needs_review": bool(self.needs_review(proba[None, :])[0]), "cues": self.taxonomy_.match_cues(norm[0]),
                   "top_features": {}}
         if self.kind == "rules":
             result["top_features"] = {c: [(f"cue:{w}", 1.0) for w in ws] for c, ws in result["cues"].items()}
