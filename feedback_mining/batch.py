@@ -41,6 +41,7 @@ from .data.write import (
     write_table,
 )
 from .errors import UserError
+from .models.gapmodel import sha256_file
 from .parallel import pool_context
 from .pipeline import classify_columns, classify_frame
 
@@ -212,16 +213,6 @@ class _PartJoiner:
         return self._stack.__exit__(exc_type, exc, tb)
 
 
-def _input_fingerprint(path: Path) -> str:
-    """SHA-256 of the input's bytes: ``--resume`` must notice an in-place edit of the same size
-    (with its modification time put back, even). ~1 s per GB, once per run."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 22), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def model_fingerprint(model) -> str:
     """What identifies a model for ``--resume``: the SHA-256 its sidecar recorded, else a hash of the
     pickled estimator (the default model and models built in this session)."""
@@ -350,7 +341,7 @@ def classify_file(input_path: str | os.PathLike, output: str | os.PathLike, mode
     parts_dir = side_paths(output)["parts"]
     ext = output.suffix.lower()
     manifest = {"input": str(input_path.resolve()), "input_size": input_path.stat().st_size,
-                "input_sha256": _input_fingerprint(input_path), "model": model_fingerprint(model), "version": __version__,
+                "input_sha256": sha256_file(input_path), "model": model_fingerprint(model), "version": __version__,
                 "chunk_rows": chunk_rows, "text_column": text_column, "sheet": sheet, "mask": mask, "output_ext": ext}
     manifest_path = parts_dir / "manifest.json"
     resuming = resume and manifest_path.is_file()
