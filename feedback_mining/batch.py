@@ -368,6 +368,11 @@ def classify_file(input_path: str | os.PathLike, output: str | os.PathLike, mode
         first = next(chunks, None)  # reading errors (bad file, unknown column) come before any folder is made
         if first is None:
             raise UserError(f"{input_path}: no rows to classify")
+        second = next(chunks, None)
+        if second is None:  # one chunk: a worker pool would only add its start-up (0.2 s of a one-row run)
+            workers = 1
+        else:
+            chunks = chain([second], chunks)
         if not resuming:
             if parts_dir.exists():
                 shutil.rmtree(parts_dir)

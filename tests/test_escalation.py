@@ -211,10 +211,28 @@ def test_the_gate_never_hides_a_match_in_the_written_sentences():
     assert table["escalation_reasons"].tolist() == ["|".join(escalation_risk(t)[1]) for t in texts]
 
 
+def test_large_and_small_batches_read_the_same(monkeypatch):
+    """Batches of UNFOLD_ROWS complaints or more scan with unfolded cue patterns, smaller ones
+    (a one-row classify) with the patterns as written: both give the same table."""
+    from pathlib import Path
+
+    from feedback_mining.models import escalation
+
+    data = Path(__file__).resolve().parent.parent / "benchmarks" / "data"
+    texts = [t for f in sorted(data.glob("report_signals*.csv")) for t in pd.read_csv(f, dtype=str)["text"]]
+    texts += ["再不退款我就去12315投訴，還要發抖音曝光😡", "ＡＰＰ扣费了也不给个说法，请尽快安排师傅上门"]
+    monkeypatch.setattr(escalation, "UNFOLD_ROWS", 10**9)
+    as_written = annotate(texts)
+    monkeypatch.setattr(escalation, "UNFOLD_ROWS", 1)
+    fast = annotate(texts)
+    pd.testing.assert_frame_equal(fast, as_written)
+    assert set(escalation._UNFOLDED) and all(rx.pattern != p for p, rx in escalation._UNFOLDED.items())
+    assert (fast["escalation_risk"] == "high").sum() > 10 and (fast["customer_demand"] != "other").sum() > 50
+
+
 def test_unfolded_cue_patterns_match_what_their_source_matches():
-    """Cue patterns are compiled unfolded (each alternative starting with a literal, for speed):
-    they must find exactly the spans the written regular expressions find."""
-    import re
+    """Cue patterns are unfolded for large batches (each alternative starting with a literal, for
+    speed): they must find exactly the spans the written regular expressions find."""
     from pathlib import Path
 
     from feedback_mining.models import escalation
@@ -229,5 +247,6 @@ def test_unfolded_cue_patterns_match_what_their_source_matches():
     patterns = [rx for _, rx in escalation._HIGH_RE + escalation._WATCH_RE] + list(escalation._DEMAND_RE.values())
     assert len(patterns) == 15
     for rx in patterns:
-        source = re.compile(escalation.CUE_SOURCES[rx])
-        assert [m.span() for m in rx.finditer(joined)] == [m.span() for m in source.finditer(joined)], escalation.CUE_SOURCES[rx][:40]
+        fast = escalation.unfolded(rx.pattern)
+        assert fast.pattern != rx.pattern, rx.pattern[:40]  # really unfolded, not the fallback
+        assert [m.span() for m in fast.finditer(joined)] == [m.span() for m in rx.finditer(joined)], rx.pattern[:40]
