@@ -179,21 +179,24 @@ class CharVocabulary:
         row_ptr[1:] = np.searchsorted(hits // orders, np.flatnonzero(cps == _SEP_CP))
         cols = col.ravel()[hits].astype(np.int64)
         # sum duplicate columns within each row: sort one (row, col) key and count runs — a single
-        # int64 sort is several times faster than lexsort on two keys
+        # int64 sort is several times faster than lexsort on two keys, and the stable sort (timsort)
+        # is ~5× faster than quicksort here because the rows are already in order: only each row's
+        # short run of columns needs sorting
         n_cols = max(len(self.keys), 1)
-        key = np.repeat(np.arange(n_docs, dtype=np.int64) * n_cols, np.diff(row_ptr))
+        row_at = np.repeat(np.arange(n_docs, dtype=np.int64), np.diff(row_ptr))
+        key = row_at * n_cols
         key += cols
-        key.sort()
+        key.sort(kind="stable")  # rows keep their segments: row_at still holds after the sort
         new = np.ones(len(key), dtype=bool)
         new[1:] = key[1:] != key[:-1]
         starts = np.flatnonzero(new)
-        counts = np.diff(np.append(starts, len(key))).astype(np.float64)
-        row_of, cols = np.divmod(key[starts], n_cols)
+        counts = np.diff(starts, append=len(key)).astype(np.float64)
+        row_of = row_at[starts]
+        cols = key[starts] - row_of * n_cols
         vals = (np.log(counts) + 1.0) * self.idf[cols]
         norms = np.sqrt(np.bincount(row_of, weights=vals * vals, minlength=n_docs))
         vals /= np.where(norms > 0, norms, 1.0)[row_of]
-        indptr = np.zeros(n_docs + 1, dtype=np.int64)
-        indptr[1:] = np.cumsum(np.bincount(row_of, minlength=n_docs))
+        indptr = np.searchsorted(starts, row_ptr)  # a row's entries start at its first unique key
         return SparseRows(indptr, cols, vals, len(self.keys))
 
     def names(self) -> np.ndarray:
