@@ -17,7 +17,9 @@ from feedback_mining.models.registry import default_model
 from feedback_mining.models.taxonomy import load_taxonomy
 from feedback_mining.paths import corpus_file
 from feedback_mining.pipeline import classify_frame, cluster_frame
+from feedback_mining.analysis import theme_changes
 from feedback_mining.report import build_report, charts, recommended_actions, takeaways
+from feedback_mining.report.deck import new_themes_lines
 from feedback_mining.report.style import CHART_TITLES, MIN_COMPARE, quote
 
 PHONE = "13912345678"
@@ -149,7 +151,14 @@ def test_three_recommended_actions_come_from_the_data(classified):
     cell = pd.crosstab(named["theme_name"], named["gap"]).stack()
     (theme, gap), n = cell.idxmax(), cell.max()
     assert theme in actions[0]["title"] and load_taxonomy().zh(gap) in actions[0]["title"] and f"{n} 条" in actions[0]["detail"]
-    assert "上升最快" in actions[1]["title"]
+    # the theme the 「本月新增/上升最快的问题」 slide names first, with the same wording of its change
+    changes = theme_changes(classified)
+    first = changes[changes["status"].isin(["new", "rising"])].iloc[0]
+    assert f"「{first['theme_name']}」" in actions[1]["title"]
+    assert ("新出现" if first["status"] == "new" else "上升最快") in actions[1]["title"]
+    assert f"「{first['theme_name']}」" in new_themes_lines(changes)[0]
+    assert recommended_actions(classified, changes=changes) == actions
+    assert recommended_actions(classified, changes=None)[1]["title"] == "建立按月跟踪"
     assert f"{int((classified['escalation_risk'] == 'high').sum())} 条" in actions[2]["title"] + actions[2]["detail"]
 
 

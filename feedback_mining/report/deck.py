@@ -91,7 +91,7 @@ def high_risk_slide(deck: Deck, data: DeckData) -> None:
         if demands:
             detail += f"｜诉求：{demands}"
         paras.append(Para(detail, scale=0.82, color=GREY, space_after=0.5, group=i))
-    rest = f"…另有 {{n}} 条未列出" if len(high) <= 6 else f"…另有 {{n}} 条未列出；全部 {len(high)} 条见 summary.xlsx「高风险投诉」"
+    rest = "…另有 {n} 条未列出" if len(high) <= 6 else f"…另有 {{n}} 条未列出；全部 {len(high)} 条见 summary.xlsx「高风险投诉」"
     if len(high) > 6:
         paras.append(Para(f"…其余 {len(high) - 6} 条见 summary.xlsx「高风险投诉」", scale=0.85, color=GREY, space_after=0))
     deck.text(s, paras, BODY, size=16, min_size=13, more=rest)
@@ -173,7 +173,7 @@ def recovery_slide(deck: Deck, data: DeckData) -> None:
 def actions_slide(deck: Deck, data: DeckData) -> None:
     if not data.actions:
         return
-    s = deck.slide("建议行动", "由本期数据计算：最大的主题 × 根因、上升最快的主题、待回复的高风险投诉")
+    s = deck.slide("建议行动", "由本期数据计算：最大的主题 × 根因、新增或上升最快的主题、待回复的高风险投诉")
     height, gap = 1.45, 0.2
     for i, action in enumerate(data.actions[:3]):
         top = BODY.top + i * (height + gap)

@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..analysis import period_series, service_recovery, theme_changes, valid_gaps
 from ..data.columns import text_column_of
-from ..data.write import atomic_write, mask_frame, neutralized, xml_safe
+from ..data.write import atomic_write, mask_frame, xml_safe
 from ..errors import NotAvailable, UserError
 from ..text.privacy import mask_pii
 from .charts import all_charts
@@ -114,7 +114,7 @@ def build_report(df: pd.DataFrame, out_dir: str | Path, formats=FORMATS, period:
         changes = None
     figs, result.skipped = all_charts(view, period, complaint_ratio, text_col, words=words, changes=changes)
     result.takeaways = takeaways(view, period, complaint_ratio, text_col, words=words)
-    result.actions = recommended_actions(view, period)
+    result.actions = recommended_actions(view, period, changes=changes)
     pngs = {}
     for name, fig in figs.items():
         pngs[name] = _png_bytes(fig)  # drawn once: the file, the deck and the HTML page share it

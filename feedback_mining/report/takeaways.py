@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..analysis import distinctive_words, period_series, theme_table, valid_gaps
+from ..analysis import distinctive_words, period_series, theme_changes, theme_table, valid_gaps
 from ..data.columns import CUSTOMER_COLUMNS, NOISE_NAME, RESPONDED_COLUMNS, CLOSED_COLUMNS, find_segment_column, pick_column
 from ..errors import NotAvailable
 from ..models.taxonomy import Taxonomy, load_taxonomy
@@ -143,27 +143,37 @@ def takeaways(df: pd.DataFrame, period: str = "month", complaint_ratio: float = 
     return out
 
 
-def _theme_growth(df: pd.DataFrame, period: str) -> tuple[str, str, str, int, int] | None:
-    """(theme, previous period, last period, count before, count after) of the fastest-growing theme."""
-    if "theme_name" not in df.columns:
-        return None
-    named = df[df["theme_name"].astype(str).ne("") & df["theme_name"].astype(str).ne(NOISE_NAME)]
-    found = _periods(df, named.index, period)
-    if found is None or len(found[1]) < 2:
-        return None
-    per, ordered = found
-    last, prev = ordered[-1], ordered[-2]
-    table = pd.crosstab(named["theme_name"].astype(str), per).reindex(columns=[prev, last], fill_value=0)
-    growth = (table[last] - table[prev]).sort_values(ascending=False)
-    if growth.empty or growth.iloc[0] <= 0:
-        return None
-    theme = growth.index[0]
-    return theme, prev, last, int(table.loc[theme, prev]), int(table.loc[theme, last])
+def _growth_action(changes: pd.DataFrame | None) -> dict[str, str]:
+    """The action on the theme that is new this period or rose most (the first row of
+    :func:`~feedback_mining.analysis.theme_changes`, the same theme the slide 「本月新增/上升最快的问题」 names)."""
+    if changes is None:
+        return {"title": "建立按月跟踪", "detail": "数据缺少日期、主题或第二个周期，无法判断哪个问题在上升；导出时带上投诉日期"}
+    moving = changes[changes["status"].isin(["new", "rising"])]
+    if moving.empty:
+        return {"title": "本期没有新增或明显上升的问题", "detail": "各主题占比与上期持平或下降。建议：保持按月跟踪"}
+    r = moving.iloc[0]
+    before, after = int(r["count_previous"]), int(r["count_last"])
+    small = "；样本不足，下期复核是否持续" if after < MIN_COMPARE // 2 else ""
+    if r["status"] == "new":
+        return {"title": f"盯住本期新出现的问题「{r['theme_name']}」",
+                "detail": f"{r['last']} {after} 条（占 {r['share_last']:.0%}），此前的投诉里几乎没有{small}。建议：指定负责人本月内查明原因"}
+    return {"title": f"盯住上升最快的主题「{r['theme_name']}」",
+            "detail": f"占比 {r['share_previous']:.0%} → {r['share_last']:.0%}（{r['share_change_pp']:+.1f} 个百分点；"
+                      f"{r['previous']} {before} 条 → {r['last']} {after} 条）{small}。建议：指定负责人本月内查明原因"}
 
 
-def recommended_actions(df: pd.DataFrame, period: str = "month") -> list[dict[str, str]]:
-    """Three actions computed from the data: the largest gap × theme, the fastest-growing theme and
-    the high-risk complaints awaiting a reply; each ``{"title", "detail"}`` in Chinese."""
+def recommended_actions(df: pd.DataFrame, period: str = "month", changes: pd.DataFrame | str | None = "auto",
+                        text_column: str | None = None) -> list[dict[str, str]]:
+    """Three actions computed from the data: the largest gap × theme, the theme that is new or grew
+    most and the high-risk complaints awaiting a reply; each ``{"title", "detail"}`` in Chinese.
+
+    ``changes``: :func:`~feedback_mining.analysis.theme_changes` output when it is already computed
+    (None: not available); "auto" computes it here."""
+    if isinstance(changes, str):  # "auto"
+        try:
+            changes = theme_changes(df, period, text_column)
+        except NotAvailable:
+            changes = None
     tax = load_taxonomy()
     gaps = valid_gaps(df)
     actions: list[dict[str, str]] = []
@@ -181,14 +191,7 @@ def recommended_actions(df: pd.DataFrame, period: str = "month") -> list[dict[st
             c = int((gaps == g).sum())
             actions.append({"title": f"优先解决{_zh(tax, g)}",
                             "detail": f"{c} 条，占 {c / len(gaps):.0%}。建议：{GAP_ACTIONS.get(g, '指定负责人分析原因、给出改进计划')}"})
-    growth = _theme_growth(df, period)
-    if growth is None:
-        actions.append({"title": "建立按月跟踪", "detail": "数据缺少日期或主题，无法判断哪个问题在上升；导出时带上投诉日期"})
-    else:
-        theme, prev, last, a, b = growth
-        small = "；样本不足，下期复核是否持续" if b < MIN_COMPARE // 2 else ""
-        actions.append({"title": f"盯住上升最快的主题「{theme}」",
-                        "detail": f"{prev} {a} 条 → {last} {b} 条（+{b - a}）{small}。建议：指定负责人本月内查明原因"})
+    actions.append(_growth_action(changes))
     if "escalation_risk" in df.columns:
         high = df["escalation_risk"].astype(str).eq("high")
         answered = pick_column(df.columns, RESPONDED_COLUMNS) or pick_column(df.columns, CLOSED_COLUMNS)
