@@ -156,10 +156,10 @@ def _growth_action(changes: pd.DataFrame | None) -> dict[str, str]:
     small = "；样本不足，下期复核是否持续" if after < MIN_COMPARE // 2 else ""
     if r["status"] == "new":
         return {"title": f"盯住本期新出现的问题「{r['theme_name']}」",
-                "detail": f"{r['last']} {after} 条（占 {r['share_last']:.0%}），此前的投诉里几乎没有{small}。建议：指定负责人本月内查明原因"}
+                "detail": f"{r['last']} 有 {after} 条（占 {r['share_last']:.0%}），此前几乎没有同类投诉{small}。建议：指定负责人本月内查明原因"}
     return {"title": f"盯住上升最快的主题「{r['theme_name']}」",
             "detail": f"占比 {r['share_previous']:.0%} → {r['share_last']:.0%}（{r['share_change_pp']:+.1f} 个百分点；"
-                      f"{r['previous']} {before} 条 → {r['last']} {after} 条）{small}。建议：指定负责人本月内查明原因"}
+                      f"{r['previous']} 有 {before} 条，{r['last']} 有 {after} 条）{small}。建议：指定负责人本月内查明原因"}
 
 
 def recommended_actions(df: pd.DataFrame, period: str = "month", changes: pd.DataFrame | str | None = "auto",
