@@ -9,7 +9,11 @@ annotators, see its README). Printed in one run:
    what the model's sidecar promised (cross-fitted on the corpus);
 3. the adaptation curve: the default training data plus k dev labels (k = 0, 50, 100, 150, 200,
    400) chosen by uncertainty sampling or at random, scored on the dev complaints not used, 5 folds;
-4. beside it, at most, the corpus's own held-out split.
+4. beside it, at most, the corpus's own held-out split;
+5. a second real source, food delivery: ``benchmarks/data/waimai_gap_silver.csv`` holds only row
+   numbers of ``../shared/corpora/waimai_10k.csv`` and the gap two blind annotators agreed on (no
+   text is copied; see benchmarks/data/README.md) — silver labels, a check that figures hold on an
+   industry the dev set lacks, not a yardstick to tune on.
 
     python benchmarks/bench_gap_quality.py [--dev ../shared/devset/gap_dev.csv] [--folds 5] [--sizes 0,50,100,150,200,400]
 """
@@ -34,6 +38,17 @@ from feedback_mining.models.registry import default_model
 warnings.filterwarnings("ignore")
 ROOT = Path(__file__).resolve().parent.parent
 DEV = ROOT.parent / "shared" / "devset" / "gap_dev.csv"
+WAIMAI = ROOT.parent / "shared" / "corpora" / "waimai_10k.csv"
+SILVER = ROOT / "benchmarks" / "data" / "waimai_gap_silver.csv"
+
+
+def silver_set() -> tuple[list[str], np.ndarray] | None:
+    """Texts and agreed gaps of the food-delivery silver set (read by row number), or None if absent."""
+    if not (WAIMAI.exists() and SILVER.exists()):
+        return None
+    labels = pd.read_csv(SILVER, dtype={"row": int, "gap": str})
+    reviews = pd.read_csv(WAIMAI, dtype=str, keep_default_na=False)["review"]
+    return reviews.iloc[labels["row"]].tolist(), labels["gap"].to_numpy()
 
 
 def scores(y, pred, sources=None) -> str:
@@ -90,6 +105,15 @@ def main() -> int:
           f"{stats.get('accepted_share', float('nan')):.0%}, {stats.get('accepted_accuracy', float('nan')):.1%} correct")
     held = corpus[corpus["heldout"]]
     print(f"   (corpus held-out split, written by the team: {scores(held['gap'], model.predict(held['text']))})")
+    silver = silver_set()
+    if silver is not None:
+        s_texts, s_y = silver
+        s_pred = model.predict(s_texts)
+        print(f"\n   food delivery (waimai_10k, {len(s_y)} complaints, silver labels: "
+              f"{', '.join(f'{g} {n}' for g, n in pd.Series(s_y).value_counts().items())})"
+              f"\n   default model  {scores(s_y, s_pred)}\n   per gap: {per_gap(s_y, s_pred, codes)}"
+              f"\n   rules          {scores(s_y, rules.predict(s_texts))}"
+              f"\n   review flag: {review(model, s_texts, s_y)}")
 
     sizes = [int(s) for s in args.sizes.split(",")]
     print(f"\n3. adaptation: default training data + k dev labels, scored on the other dev complaints "
