@@ -29,14 +29,17 @@ import traitlets
 
 from ..paths import cache_dir
 
-__all__ = ["FAMILY", "EMOJI_FAMILY", "SUBSET_FILE", "FontLoader", "font_loader", "subset_chars", "in_subset",
+__all__ = ["FAMILY", "EMOJI_FAMILY", "SUBSET_FILE", "LABEXTENSION", "FontLoader", "font_loader", "subset_chars", "in_subset",
            "missing_chars", "extra_font", "emoji_font", "emoji_font_available", "source_font", "subset_options",
            "font_recipe"]
 
 FAMILY = "FM Noto Sans SC"
 EMOJI_FAMILY = "FM Emoji"
 STATIC = Path(__file__).parent / "static"
-SUBSET_FILE = STATIC / "fonts" / "NotoSansSC-gb2312.woff2"
+#: feedback-mining-fonts, the prebuilt JupyterLab extension that declares the subset for every page
+#: (installed to <prefix>/share/jupyter/labextensions/ by pip, linked there by ``make install``)
+LABEXTENSION = Path(__file__).parent / "labextension"
+SUBSET_FILE = LABEXTENSION / "static" / "NotoSansSC-gb2312.woff2"
 #: Bump when the recipe below changes (the shipped file's sidecar records it).
 RECIPE_VERSION = 1
 
