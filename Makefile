@@ -20,8 +20,13 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --upgrade pip setuptools wheel
 
+# An editable install skips pip's data files (pypa/setuptools#3399), so the notebooks' font extension
+# (feedback_mining/notebook/labextension) is linked where JupyterLab looks; jupyter-builder ships with
+# JupyterLab >= 4.6, older ones have `jupyter labextension develop`. No node needed.
 $(VENV)/.installed: pyproject.toml | $(PY)
 	$(PIP) install -e .
+	$(VENV)/bin/jupyter-builder develop --overwrite . >/dev/null 2>&1 \
+	  || $(VENV)/bin/jupyter labextension develop --overwrite . >/dev/null
 	@touch $@
 
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed

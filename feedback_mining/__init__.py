@@ -26,6 +26,12 @@ _EXPORTS = {
 __all__ = ["__version__", "UserError", "NotAvailable", *sorted(_EXPORTS)]
 
 
+def _jupyter_labextension_paths() -> list[dict[str, str]]:
+    """JupyterLab's hook for ``jupyter labextension develop .`` (run by ``make install``): the notebooks'
+    font extension, which pip installs as data files into ``share/jupyter/labextensions/`` otherwise."""
+    return [{"src": "notebook/labextension", "dest": "feedback-mining-fonts"}]
+
+
 def __getattr__(name: str):
     if name in _EXPORTS:
         from importlib import import_module

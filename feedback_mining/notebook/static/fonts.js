@@ -1,6 +1,9 @@
 // The CJK / emoji font loader (feedback_mining.notebook.fonts.FontLoader).
 // Registers the faces sent by Python with the FontFace API and appends their families to JupyterLab's
 // font variables, so every widget, markdown cell, HTML output and inline SVG falls back to them.
+// In JupyterLab the feedback-mining-fonts extension (../labextension) has declared and named the CJK face
+// already, before anything was drawn; then this adds only the emoji and rare-character faces. Alone, it is late for
+// text laid out before it ran: Chromium keeps that text's .notdef boxes (a code cell's first line).
 const VARS = ["--jp-ui-font-family", "--jp-content-font-family", "--jp-code-font-family"];
 
 function appendFamily(family) {
