@@ -41,16 +41,24 @@ GENERIC_TERMS = frozenset("""
 #: Phrases that read like a verdict, not a cause.
 STOP_PHRASES = frozenset("""
 非常失望 太失望了 再也不 不会再 以后不 再也不买 不会再买 千万别买 千万不要 强烈建议 建议大家 大家注意 不值得 不值这个价 给差评 必须差评
+补充点评 怀疑是不是 没什么意思
 """.split())
+
+
+#: Endings that make a phrase praise or a hedge, not a problem (「味道不错」, 「怀疑是不是」), unless negated before.
+PRAISE_ENDINGS = ("不错", "很好", "挺好", "很快", "满意", "好吃", "喜欢", "还行", "还好", "一般", "是不是", "可以")
 
 
 def _eligible(term: str, words: frozenset[str], stop_terms: frozenset[str]) -> bool:
     """A word that is not generic; a phrase that is no stop phrase, not made of generic words only
-    (「垃圾垃圾垃圾」, 「不太好使用」) and not one word repeated."""
+    (「垃圾垃圾垃圾」, 「不太好使用」), not one word repeated and no praise (「味道不错」, not 「不怎么好吃」)."""
     if term in stop_terms or term in STOP_PHRASES:
         return False
     if term in words:
         return True
+    ending = next((e for e in PRAISE_ENDINGS if term.endswith(e)), None)
+    if ending and not any(ch in "不没未别" for ch in term[: -len(ending)]):
+        return False
     if any(len(term) % n == 0 and term == term[:n] * (len(term) // n) for n in range(1, len(term) // 2 + 1)):
         return False
     # can the phrase be cut into generic words only? (prefix ends reachable through generic words)
@@ -78,10 +86,11 @@ class PhraseNamer:
     top : how many distinctive terms to keep per theme in ``terms_``.
     """
 
-    def __init__(self, max_terms: int = 3, min_terms: int = 2, min_share: float = 0.05, phrase_weight: float = 1.5,
-                 stop_terms=None, generic_terms=None, top: int = 10):
+    def __init__(self, max_terms: int = 3, min_terms: int = 2, min_share: float = 0.05, phrase_min_share: float = 0.01,
+                 phrase_weight: float = 1.5, stop_terms=None, generic_terms=None, top: int = 10):
         self.max_terms, self.min_terms = max_terms, min_terms  # name length
-        self.min_share, self.phrase_weight = min_share, phrase_weight  # which terms qualify, what a phrase weighs
+        self.min_share, self.phrase_min_share = min_share, phrase_min_share  # which terms qualify
+        self.phrase_weight = phrase_weight  # what a phrase weighs against a word
         self.stop_terms, self.generic_terms = stop_terms, generic_terms  # words kept out of names
         self.top = top
 
@@ -129,7 +138,13 @@ class PhraseNamer:
             # two). A theme whose complaints share no eligible term (a grab-bag of a small batch) is
             # named by what its complaints say one by one (「一股霉味 / CPU发热量」 tells more than
             # 「不好 / 服务」); generic words only when there is nothing else (「一般！一般！」).
-            name = self._pick(rows, idf * weight, ok & (df_c >= floor) & free, vocab, n_c)
+            # The subject first (the best term, often a word: 酒店, 送餐), then the problems as
+            # phrases of ≥ 2 words (房间隔音, 送餐太慢); a word again only when no phrase covers enough.
+            name = self._pick(rows, idf * weight, ok & (df_c >= floor) & free, vocab, n_c, limit=1)
+            phrase_floor = 1 if n_c == 1 else max(2, int(np.ceil(self.phrase_min_share * n_c)))
+            name = self._pick(rows, idf * weight, ok & (df_c >= floor) & free, vocab, n_c, name, limit=self.max_terms - 1)
+            name = self._pick(rows, idf * weight, ok & is_phrase & (df_c >= phrase_floor) & free, vocab, n_c, name)
+            name = self._pick(rows, idf * weight, ok & (df_c >= floor) & free, vocab, n_c, name)
             if len(name) < self.min_terms:
                 name = self._pick(rows, idf * weight, ok & (df_c >= min(2, n_c)) & free, vocab, n_c, name, self.min_terms)
             for allowed in (ok & (df_c >= 1), not_stop & (df_c >= 1)):

@@ -149,12 +149,18 @@ def words_and_phrases(text: str, tokens: list[str], keep=None, stop=frozenset())
     return words, phrases
 
 
+#: Single characters that judge the word before them: 态度 + 差, 分量 + 少, 送餐 + 慢, 价格 + 贵.
+EVALUATIVE_CHARS = frozenset("差慢小贵少脏吵硬咸淡凉冷烂旧臭破短晚乱薄软漏坏")
+
+
 def _complements_ok(part: list[tuple[str, bool, int]]) -> bool:
-    """A single character only joins a negated word next to it: 打 + 不通, 没到 + 账, not 异响 + 修."""
+    """A single character only joins a negated word next to it (打 + 不通, 没到 + 账, not 异响 + 修)
+    or, if it is evaluative, the content word just before it (态度 + 差 → 态度差)."""
     for i, (tok, is_word, _) in enumerate(part):
         if not is_word:
             beside = [part[j][0] for j in (i - 1, i + 1) if 0 <= j < len(part)]
-            if not any(b[0] in _NEGATION_START and len(b) > 1 for b in beside):
+            judged = i > 0 and tok in EVALUATIVE_CHARS and part[i - 1][1]
+            if not judged and not any(b[0] in _NEGATION_START and len(b) > 1 for b in beside):
                 return False
     return True
 
