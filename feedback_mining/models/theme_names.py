@@ -143,7 +143,8 @@ class PhraseNamer:
             name = self._pick(rows, idf * weight, ok & (df_c >= floor) & free, vocab, n_c, limit=1)
             phrase_floor = 1 if n_c == 1 else max(2, int(np.ceil(self.phrase_min_share * n_c)))
             name = self._pick(rows, idf * weight, ok & (df_c >= floor) & free, vocab, n_c, name, limit=self.max_terms - 1)
-            name = self._pick(rows, idf * weight, ok & is_phrase & (df_c >= phrase_floor) & free, vocab, n_c, name)
+            name = self._pick(rows, idf * weight, ok & is_phrase & (df_c >= phrase_floor) & free, vocab, n_c, name,
+                              fill=True)  # a problem phrase even when the words already cover every complaint
             name = self._pick(rows, idf * weight, ok & (df_c >= floor) & free, vocab, n_c, name)
             if len(name) < self.min_terms:
                 name = self._pick(rows, idf * weight, ok & (df_c >= min(2, n_c)) & free, vocab, n_c, name, self.min_terms)
@@ -155,10 +156,11 @@ class PhraseNamer:
         return self
 
     def _pick(self, rows: sp.csr_matrix, idf: np.ndarray, allowed: np.ndarray, vocab, n_c: int, chosen=(),
-              limit: int | None = None) -> list[str]:
+              limit: int | None = None, fill: bool = False) -> list[str]:
         """Greedy: each next term best covers the complaints the chosen ones miss (distinctiveness-weighted).
 
-        Starts from the terms already ``chosen`` and stops at ``limit`` (default ``max_terms``) terms.
+        Starts from the terms already ``chosen`` and stops at ``limit`` (default ``max_terms``) terms,
+        or, unless ``fill``, once ``min_terms`` are chosen and no term covers a complaint more.
         """
         chosen = list(chosen)
         limit = self.max_terms if limit is None else limit
@@ -173,7 +175,7 @@ class PhraseNamer:
             gain = np.asarray(rows[uncovered].sum(0)).ravel() if uncovered.any() else np.zeros(rows.shape[1])
             score = np.where(allowed, gain / n_c * idf, -1.0)
             j = int(np.argmax(score))
-            if score[j] <= 0 and len(chosen) >= self.min_terms:
+            if score[j] <= 0 and len(chosen) >= self.min_terms and not fill:
                 break
             if score[j] < 0:
                 break
