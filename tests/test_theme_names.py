@@ -95,6 +95,14 @@ def test_an_evaluative_character_joins_the_word_it_judges():
     assert not any("修" in p for p in phrases)  # 修 judges nothing: no 「异响修」
 
 
+def test_one_function_word_may_sit_inside_a_phrase_never_at_its_ends():
+    docs = ThemeDocuments(as_normalized(["送餐也太慢了😡，分量太少，騎手態度又差！"]))
+    phrases = set(docs.phrases([0])[0])
+    assert {"送餐也太慢", "分量太少", "态度又差"} <= phrases, phrases
+    assert not any(p.startswith(("也", "太", "又")) or p.endswith(("也", "太", "又")) for p in phrases), phrases
+    assert all(p in docs.cleaned[0] for p in phrases)
+
+
 def test_praise_and_hedges_never_name_a_theme():
     words = [["味道", "送餐", "太慢"], ["味道", "送餐", "太慢"], ["味道", "好吃", "菜品"], ["味道", "好吃", "菜品"]]
     phrases = [["味道不错", "送餐太慢"], ["味道不错", "送餐太慢"], ["不怎么好吃", "怀疑是不是"], ["不怎么好吃", "怀疑是不是"]]

@@ -1,8 +1,9 @@
 """Theme names a manager can read: what the theme is about and its problem, in 2–3 terms that occur in its complaints.
 
->>> namer = PhraseNamer().fit(words_per_complaint, phrases_per_complaint, labels)
->>> namer.names_[0]
-['快递', '客服', '物流太慢']
+>>> words = [["快递", "物流", "太慢"], ["快递", "客服", "电话"], ["快递", "物流", "太慢"], ["酒店", "房间", "隔音"], ["酒店", "房间", "前台"]]
+>>> phrases = [["物流太慢"], ["客服电话"], ["物流太慢"], ["房间隔音"], ["房间隔音"]]
+>>> PhraseNamer().fit(words, phrases, [0, 0, 0, 1, 1]).names_[0]
+['快递', '物流太慢']
 
 Candidates are the content words and adjacent-word phrases of each complaint (see
 :func:`~feedback_mining.models.theme_text.words_and_phrases`). They are scored by class-based
