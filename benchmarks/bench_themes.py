@@ -8,7 +8,10 @@ reference) and the ≈8k negatives of waimai_10k.csv:
 - k = "auto": the k chosen, NMI / ARI (target ≥ 0.55) and the time it takes;
 - names: coverage = share of a theme's complaints whose text contains at least one of its name
   phrases (overall and the mean over themes; target ≥ 0.70 at k = 10), distinct names (no phrase
-  in two names), placeholders and generic words (`GENERIC_TERMS`) in names (none);
+  in two names), placeholders and generic words (`GENERIC_TERMS`) in names (none); and two checks
+  that coverage alone cannot be trusted with (a single broad word covers more than any phrase):
+  precision = share of the complaints containing a theme's name phrases that are in that theme
+  (mean over themes; a generic word lowers it), and how many name terms are phrases of ≥ 2 words;
 - small batches: random samples of 30, 100 and 1,000 reviews (1,000: at most 3 samples), every
   method, k = "auto": themes found,
   noise share among texts of ≥ 10 characters (target ≤ 10 %), name coverage, tracebacks;
@@ -17,6 +20,7 @@ reference) and the ≈8k negatives of waimai_10k.csv:
 
     python benchmarks/bench_themes.py --corpus ../shared/corpora/online_shopping_10_cats.csv \\
         --waimai ../shared/corpora/waimai_10k.csv
+    python benchmarks/bench_themes.py --names-only   # k = 10 NMI / ARI and names on both corpora (≈ 1 min)
 """
 from __future__ import annotations
 
@@ -39,6 +43,7 @@ from feedback_mining.models.theme_names import GENERIC_TERMS
 from feedback_mining.models.theme_text import MASK_LEFTOVER, meaningful_chars, strip_masks
 from feedback_mining.models.themes import NOISE_THEME, ThemeClusterer
 from feedback_mining.text.normalize import as_normalized
+from feedback_mining.text.tokenizer import Tokenizer
 
 warnings.filterwarnings("ignore")
 
@@ -68,17 +73,23 @@ def vary(texts: list[str], n: int, seed: int = 0) -> list[str]:
 
 
 def name_quality(tc: ThemeClusterer, texts: list[str]) -> dict:
-    """Coverage (overall, mean over themes), phrases used twice, placeholders and generic words in names, phrases per name."""
+    """Coverage (overall, mean over themes), precision (mean over themes), phrases used twice, placeholders
+    and generic words in names, terms per name, name terms that are phrases of ≥ 2 words."""
     clean = [strip_masks(t) for t in as_normalized(texts)]
     labels = tc.labels_
-    hits = sizes = 0
-    per_theme, seen, repeated, placeholders, generic, lengths = [], set(), 0, 0, 0, []
+    named = np.flatnonzero(labels != NOISE_THEME)
+    segment = Tokenizer(stopwords=None, normalize=False)
+    hits = sizes = multiword = terms = 0
+    per_theme, precision, seen, repeated, placeholders, generic, lengths = [], [], set(), 0, 0, 0, []
     for th in tc.themes_:
         if th["id"] == NOISE_THEME:
             continue
         phrases = th["name_phrases"]
         members = np.flatnonzero(labels == th["id"])
         covered = sum(any(p in clean[i] for p in phrases) for i in members)
+        showing = sum(any(p in clean[i] for p in phrases) for i in named)  # every named complaint showing the name
+        precision.append(covered / max(showing, 1))
+        multiword, terms = multiword + sum(len(segment(p)) >= 2 for p in phrases), terms + len(phrases)
         hits, sizes = hits + covered, sizes + len(members)
         per_theme.append(covered / max(len(members), 1))
         repeated += sum(p in seen for p in phrases)
@@ -87,6 +98,7 @@ def name_quality(tc: ThemeClusterer, texts: list[str]) -> dict:
         generic += sum(p in GENERIC_TERMS for p in phrases)
         lengths.append(len(phrases))
     return {"coverage": hits / max(sizes, 1), "mean_coverage": float(np.mean(per_theme)) if per_theme else 0.0,
+            "precision": float(np.mean(precision)) if precision else 0.0, "multiword": multiword, "terms": terms,
             "repeated": repeated, "placeholders": placeholders, "generic": generic, "phrases": (min(lengths, default=0), max(lengths, default=0))}
 
 
@@ -164,6 +176,15 @@ def category_names_coverage(texts: list[str], cats: np.ndarray) -> float:
     return hits / len(cats)
 
 
+def waimai_names(wneg: list[str]) -> None:
+    wt = ThemeClusterer(k=10, random_state=0).fit(wneg)
+    qw = name_quality(wt, wneg)
+    print(f"\nwaimai_10k negatives ({len(wneg)}), k = 10: name coverage {qw['coverage']:.2f} overall, "
+          f"{qw['mean_coverage']:.2f} mean; precision {qw['precision']:.2f}; {qw['multiword']} of {qw['terms']} name terms "
+          f"of ≥ 2 words; repeated {qw['repeated']}; placeholders {qw['placeholders']}; generic words {qw['generic']}")
+    show_themes(wt)
+
+
 def scores(cats: np.ndarray, labels: np.ndarray) -> str:
     return f"NMI {normalized_mutual_info_score(cats, labels):.3f}  ARI {adjusted_rand_score(cats, labels):.3f}"
 
@@ -175,6 +196,7 @@ def main() -> None:
     ap.add_argument("--skip-naive", action="store_true")
     ap.add_argument("--skip-100k", action="store_true")
     ap.add_argument("--samples", type=int, default=20, help="random samples per small batch size")
+    ap.add_argument("--names-only", action="store_true", help="k = 10 scores and names on both corpora, nothing else")
     args = ap.parse_args()
     df = negatives(args.corpus)
     texts, cats = df["review"].tolist(), df["cat"].to_numpy()
@@ -192,10 +214,15 @@ def main() -> None:
     print(f"names, k = 10   : coverage {q['coverage']:.2f} overall, {q['mean_coverage']:.2f} mean over themes "
           f"[target ≥ 0.70]; phrases used in two names {q['repeated']} [target 0]; placeholders {q['placeholders']} [target 0]; "
           f"generic words {q['generic']} [target 0]; "
-          f"{q['phrases'][0]}–{q['phrases'][1]} phrases per name")
+          f"{q['phrases'][0]}–{q['phrases'][1]} phrases per name, {q['multiword']} of {q['terms']} of ≥ 2 words; "
+          f"precision {q['precision']:.2f} (share of the complaints showing a name that are in its theme, mean)")
     print(f"                  ceiling: names chosen the same way for the 10 true categories cover "
           f"{category_names_coverage(texts, cats):.2f} of their reviews")
     show_themes(tc)
+    if args.names_only:
+        w = pd.read_csv(args.waimai, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+        waimai_names(w[w["label"] == "0"]["review"].tolist())
+        return
     t_base = None
     if not args.skip_naive:
         t0, c0 = time.perf_counter(), cpu_seconds()
@@ -219,11 +246,7 @@ def main() -> None:
     wneg = w[w["label"] == "0"]["review"].tolist()
     print("\nsmall batches of waimai negatives (k = auto):")
     small_batches(wneg, samples=args.samples)
-    wt = ThemeClusterer(k=10, random_state=0).fit(wneg)
-    qw = name_quality(wt, wneg)
-    print(f"\nwaimai_10k negatives ({len(wneg)}), k = 10: name coverage {qw['coverage']:.2f} overall, "
-          f"{qw['mean_coverage']:.2f} mean; repeated {qw['repeated']}; placeholders {qw['placeholders']}")
-    show_themes(wt)
+    waimai_names(wneg)
     wa = ThemeClusterer(k="auto", random_state=0).fit(wneg)
     print(f"waimai k = auto : chose {wa.k_}; coverage {name_quality(wa, wneg)['coverage']:.2f}")
 

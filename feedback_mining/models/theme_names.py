@@ -1,18 +1,24 @@
-"""Theme names a manager can read: 2–3 short key phrases that occur in the theme's complaints.
+"""Theme names a manager can read: what the theme is about and its problem, in 2–3 terms that occur in its complaints.
 
->>> namer = PhraseNamer().fit(terms_per_complaint, labels)   # words + adjacent-word phrases
->>> namer.names_[0]
-['送餐超时', '骑手态度']
+>>> words = [["快递", "物流", "太慢"], ["快递", "客服", "电话"], ["快递", "物流", "太慢"], ["酒店", "房间", "隔音"], ["酒店", "房间", "前台"]]
+>>> phrases = [["物流太慢"], ["客服电话"], ["物流太慢"], ["房间隔音"], ["房间隔音"]]
+>>> PhraseNamer().fit(words, phrases, [0, 0, 0, 1, 1]).names_[0]
+['快递', '物流太慢']
 
 Candidates are the content words and adjacent-word phrases of each complaint (see
 :func:`~feedback_mining.models.theme_text.words_and_phrases`). They are scored by class-based
 TF-IDF over complaints (as in BERTopic, with the class frequency normalized by the theme's
 size): the share of the theme's complaints that contain the term times ``log(1 + lift)``,
-``lift`` being that share over the share of all complaints that contain it. The name is picked greedily: the best term first, then
-the term that best covers the theme's complaints not yet covered, so that the name reaches most
-of the theme. Generic words (孩子, 我家, 师傅, 不行, 失望 …), stop phrases, terms of a single
-complaint (a brand or a place mentioned once) and terms already used in another theme's name
-are never picked.
+``lift`` being that share over the share of all complaints that contain it. The name is picked
+greedily, each next term best covering the theme's complaints not yet covered (a set cover
+weighted by distinctiveness): first ``max_terms − 1`` terms in ≥ ``min_share`` of the theme
+(usually words: they say what the theme is about and reach most of it), then one phrase of ≥ 2
+words in ≥ ``phrase_min_share`` of it (the problem: 物流太慢, 设施陈旧, 配送员态度), a word
+only when no phrase is that frequent. A phrase covers fewer complaints than its words, so a
+phrase-only name would describe a fraction of the theme (on the shopping negatives: 0.34 of
+complaints vs 0.46). Generic words (孩子, 我家, 师傅, 不行, 失望 …), stop phrases, praise or
+hedges (味道不错, 怀疑是不是), terms of a single complaint (a brand or a place mentioned once)
+and terms already used in another theme's name are never picked.
 """
 from __future__ import annotations
 
@@ -41,16 +47,24 @@ GENERIC_TERMS = frozenset("""
 #: Phrases that read like a verdict, not a cause.
 STOP_PHRASES = frozenset("""
 非常失望 太失望了 再也不 不会再 以后不 再也不买 不会再买 千万别买 千万不要 强烈建议 建议大家 大家注意 不值得 不值这个价 给差评 必须差评
+补充点评 怀疑是不是 没什么意思
 """.split())
+
+
+#: Endings that make a phrase praise or a hedge, not a problem (「味道不错」, 「怀疑是不是」), unless negated before.
+PRAISE_ENDINGS = ("不错", "很好", "挺好", "很快", "满意", "好吃", "喜欢", "还行", "还好", "一般", "是不是", "可以")
 
 
 def _eligible(term: str, words: frozenset[str], stop_terms: frozenset[str]) -> bool:
     """A word that is not generic; a phrase that is no stop phrase, not made of generic words only
-    (「垃圾垃圾垃圾」, 「不太好使用」) and not one word repeated."""
+    (「垃圾垃圾垃圾」, 「不太好使用」), not one word repeated and no praise (「味道不错」, not 「不怎么好吃」)."""
     if term in stop_terms or term in STOP_PHRASES:
         return False
     if term in words:
         return True
+    ending = next((e for e in PRAISE_ENDINGS if term.endswith(e)), None)
+    if ending and not any(ch in "不没未别" for ch in term[: -len(ending)]):
+        return False
     if any(len(term) % n == 0 and term == term[:n] * (len(term) // n) for n in range(1, len(term) // 2 + 1)):
         return False
     # can the phrase be cut into generic words only? (prefix ends reachable through generic words)
@@ -68,8 +82,9 @@ class PhraseNamer:
     ----------
     max_terms, min_terms : a name has at most ``max_terms`` key phrases, and at least
         ``min_terms`` when the theme has that many eligible ones.
-    min_share : a name phrase occurs in at least this share of the theme's complaints (and in
+    min_share : a name term occurs in at least this share of the theme's complaints (and in
         at least 2 of them, unless the theme is a single complaint).
+    phrase_min_share : the problem phrase (≥ 2 words) occurs in at least this share (and in ≥ 2).
     phrase_weight : multiplies the score of a phrase (two words), which reads better than a
         single word (「送餐超时」 vs 「送餐」).
     stop_terms : extra generic words to keep out of names (added to ``generic_terms``).
@@ -78,10 +93,11 @@ class PhraseNamer:
     top : how many distinctive terms to keep per theme in ``terms_``.
     """
 
-    def __init__(self, max_terms: int = 3, min_terms: int = 2, min_share: float = 0.05, phrase_weight: float = 1.5,
-                 stop_terms=None, generic_terms=None, top: int = 10):
+    def __init__(self, max_terms: int = 3, min_terms: int = 2, min_share: float = 0.05, phrase_min_share: float = 0.01,
+                 phrase_weight: float = 1.5, stop_terms=None, generic_terms=None, top: int = 10):
         self.max_terms, self.min_terms = max_terms, min_terms  # name length
-        self.min_share, self.phrase_weight = min_share, phrase_weight  # which terms qualify, what a phrase weighs
+        self.min_share, self.phrase_min_share = min_share, phrase_min_share  # which terms qualify
+        self.phrase_weight = phrase_weight  # what a phrase weighs against a word
         self.stop_terms, self.generic_terms = stop_terms, generic_terms  # words kept out of names
         self.top = top
 
@@ -129,7 +145,13 @@ class PhraseNamer:
             # two). A theme whose complaints share no eligible term (a grab-bag of a small batch) is
             # named by what its complaints say one by one (「一股霉味 / CPU发热量」 tells more than
             # 「不好 / 服务」); generic words only when there is nothing else (「一般！一般！」).
-            name = self._pick(rows, idf * weight, ok & (df_c >= floor) & free, vocab, n_c)
+            # What the theme is about first (covering terms, usually words: 快递, 客服), then its problem
+            # as a phrase of ≥ 2 words (物流太慢); a word again only when no phrase is frequent enough.
+            phrase_floor = 1 if n_c == 1 else max(2, int(np.ceil(self.phrase_min_share * n_c)))
+            name = self._pick(rows, idf * weight, ok & (df_c >= floor) & free, vocab, n_c, limit=max(1, self.max_terms - 1))
+            name = self._pick(rows, idf * weight, ok & is_phrase & (df_c >= phrase_floor) & free, vocab, n_c, name,
+                              fill=True)  # a problem phrase even when the words already cover every complaint
+            name = self._pick(rows, idf * weight, ok & (df_c >= floor) & free, vocab, n_c, name)
             if len(name) < self.min_terms:
                 name = self._pick(rows, idf * weight, ok & (df_c >= min(2, n_c)) & free, vocab, n_c, name, self.min_terms)
             for allowed in (ok & (df_c >= 1), not_stop & (df_c >= 1)):
@@ -140,10 +162,11 @@ class PhraseNamer:
         return self
 
     def _pick(self, rows: sp.csr_matrix, idf: np.ndarray, allowed: np.ndarray, vocab, n_c: int, chosen=(),
-              limit: int | None = None) -> list[str]:
+              limit: int | None = None, fill: bool = False) -> list[str]:
         """Greedy: each next term best covers the complaints the chosen ones miss (distinctiveness-weighted).
 
-        Starts from the terms already ``chosen`` and stops at ``limit`` (default ``max_terms``) terms.
+        Starts from the terms already ``chosen`` and stops at ``limit`` (default ``max_terms``) terms,
+        or, unless ``fill``, once ``min_terms`` are chosen and no term covers a complaint more.
         """
         chosen = list(chosen)
         limit = self.max_terms if limit is None else limit
@@ -158,7 +181,7 @@ class PhraseNamer:
             gain = np.asarray(rows[uncovered].sum(0)).ravel() if uncovered.any() else np.zeros(rows.shape[1])
             score = np.where(allowed, gain / n_c * idf, -1.0)
             j = int(np.argmax(score))
-            if score[j] <= 0 and len(chosen) >= self.min_terms:
+            if score[j] <= 0 and len(chosen) >= self.min_terms and not fill:
                 break
             if score[j] < 0:
                 break

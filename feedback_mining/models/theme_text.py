@@ -112,10 +112,12 @@ def words_and_phrases(text: str, tokens: list[str], keep=None, stop=frozenset())
     """Content words of ``tokens`` and the phrases of 2–3 tokens adjacent in ``text``.
 
     ``keep(token)`` says whether a token is a content word (default: all are); a phrase joins
-    content words, and single non-stopword characters next to a negated word (打 + 不通 →
-    打不通, 没到 + 账 → 没到账); it holds at least one content word. Adjacent means nothing at all between the tokens in the
-    text (no stopword, punctuation or space), so a phrase is always a literal substring of the
-    complaint; it has at most ``MAX_PHRASE_CHARS`` characters.
+    content words, single non-stopword characters next to a negated word (打 + 不通 → 打不通,
+    没到 + 账 → 没到账), evaluative characters after the word they judge (态度 + 差 → 态度差) and
+    at most one function word between two of its tokens (送餐 + 也 + 太慢 → 送餐也太慢,
+    ``BRIDGE_WORDS``); it holds at least one content word. Adjacent means nothing else between the
+    tokens in the text (no other stopword, punctuation or space), so a phrase is always a literal
+    substring of the complaint; it has at most ``MAX_PHRASE_CHARS`` characters.
 
     >>> words_and_phrases("骑手送餐超时，打不通电话", ["骑手", "送餐", "超时", "打", "不通", "电话"], lambda t: len(t) > 1)
     (['骑手', '送餐', '超时', '不通', '电话'], ['骑手送餐', '骑手送餐超时', '送餐超时', '打不通', '打不通电话', '不通电话'])
@@ -135,7 +137,7 @@ def words_and_phrases(text: str, tokens: list[str], keep=None, stop=frozenset())
         is_word = keep is None or keep(tok)
         if is_word:
             words.append(tok)
-        joins = is_word or (len(tok) == 1 and tok not in stop and not tok.isascii())
+        joins = is_word or (len(tok) == 1 and tok not in stop and not tok.isascii()) or tok in BRIDGE_WORDS
         if not joins or at != run_end:
             run = []
         pos = at + len(tok)
@@ -143,18 +145,33 @@ def words_and_phrases(text: str, tokens: list[str], keep=None, stop=frozenset())
             run = (run + [(tok, is_word, at)])[-3:]
             for start in range(len(run) - 1):
                 part = run[start:]
-                if any(w for _, w, _ in part) and pos - part[0][2] <= MAX_PHRASE_CHARS and _complements_ok(part):
+                if (any(w for _, w, _ in part) and pos - part[0][2] <= MAX_PHRASE_CHARS and _bridged_ok(part)
+                        and _complements_ok(part)):
                     phrases.append(source[part[0][2]:pos])
         run_end = pos
     return words, phrases
 
 
+#: Single characters that judge the word before them: 态度 + 差, 分量 + 少, 送餐 + 慢, 价格 + 贵.
+EVALUATIVE_CHARS = frozenset("差慢小贵少脏吵硬咸淡凉冷烂旧臭破短晚乱薄软漏坏")
+#: Function words a phrase may hold one of, between two of its words: 送餐 + 也 + 太慢, 分量 + 太 + 少.
+BRIDGE_WORDS = frozenset("太 很 也 都 又 还 真 特别 非常 有点 比较".split())
+
+
+def _bridged_ok(part: list[tuple[str, bool, int]]) -> bool:
+    """At most one function word, never first or last: 「送餐也太慢」, not 「也太慢」 or 「送餐也」."""
+    bridges = [i for i, (tok, is_word, _) in enumerate(part) if not is_word and tok in BRIDGE_WORDS]
+    return not bridges or (len(bridges) == 1 and 0 < bridges[0] < len(part) - 1)
+
+
 def _complements_ok(part: list[tuple[str, bool, int]]) -> bool:
-    """A single character only joins a negated word next to it: 打 + 不通, 没到 + 账, not 异响 + 修."""
+    """A single character only joins a negated word next to it (打 + 不通, 没到 + 账, not 异响 + 修)
+    or, if it is evaluative, the content word just before it (态度 + 差 → 态度差)."""
     for i, (tok, is_word, _) in enumerate(part):
-        if not is_word:
+        if not is_word and tok not in BRIDGE_WORDS:
             beside = [part[j][0] for j in (i - 1, i + 1) if 0 <= j < len(part)]
-            if not any(b[0] in _NEGATION_START and len(b) > 1 for b in beside):
+            judged = i > 0 and tok in EVALUATIVE_CHARS and (part[i - 1][1] or part[i - 1][0] in BRIDGE_WORDS)
+            if not judged and not any(b[0] in _NEGATION_START and len(b) > 1 for b in beside):
                 return False
     return True
 
