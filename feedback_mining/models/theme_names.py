@@ -22,6 +22,8 @@ and terms already used in another theme's name are never picked.
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import CountVectorizer
@@ -53,6 +55,13 @@ STOP_PHRASES = frozenset("""
 
 #: Endings that make a phrase praise or a hedge, not a problem (「味道不错」, 「怀疑是不是」), unless negated before.
 PRAISE_ENDINGS = ("不错", "很好", "挺好", "很快", "满意", "好吃", "喜欢", "还行", "还好", "一般", "是不是", "可以")
+
+
+#: A phrase in a name must name a problem: hold one of these (「物流太慢」「设施陈旧」「不看备注」
+#: 「配送员态度」「屏幕碎了」); a phrase without one is a situation or a thing (「孩子上网」「一到夏天」
+#: 「两地来回跑」「写得清清楚楚」), and a word tells a manager as much.
+PROBLEM_MARKS = re.compile(r"[不没未无别差慢坏破旧脏吵臭错漏少缺贵假乱难烂冷凉硬软咸淡晚短薄粗糙霉馊锈裂卡死掉断碎鼓烧焦糊堵停丢骂]"
+                           r"|超时|超期|延误|拖延|太[大长多久远高重]|态度|故障|异响|问题|质量|投诉|隐患|失灵|扣费|收费|加价|涨价|退款|推诿|虚假|虚标|欺骗")
 
 
 def _eligible(term: str, words: frozenset[str], stop_terms: frozenset[str]) -> bool:
@@ -124,6 +133,8 @@ class PhraseNamer:
         known_words = frozenset(w for ws in words for w in ws)
         is_phrase = np.array([t not in known_words for t in vocab], dtype=bool)
         ok = np.array([_eligible(str(t), known_words, stop) for t in vocab], dtype=bool)
+        problem = np.array([bool(PROBLEM_MARKS.search(str(t))) for t in vocab], dtype=bool)
+        ok &= ~is_phrase | problem  # a phrase in a name names a problem; a situation (「一到夏天」) is left to words
         classes, sizes = np.unique(labs, return_counts=True)
         df = np.asarray(X.sum(0)).ravel()
         overall = np.maximum(df, 1) / len(docs)  # share of all complaints that contain the term
