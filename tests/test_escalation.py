@@ -103,6 +103,55 @@ def test_harm_that_sends_someone_to_hospital_stays_high(text):
     assert escalation_risk(text)[0] == "high" and annotate([text])["escalation_risk"][0] == "high"
 
 
+@pytest.mark.parametrize("text", [
+    "兒科夜間急診等了三個多小時😤",
+    "陪我妈住院一周，陪护床一晚20块",
+    "打健康热线转来转去，最后让我自己去医院问",
+    "这家洗车店做的镀晶，两周不到就不挂水了",
+    "猫咪美容被剪破耳朵，带去宠物医院缝了两针",
+])
+def test_a_hospital_without_harm_done_is_the_setting(text):
+    """A ward, an emergency room or a vet is where the service happened unless someone was hurt."""
+    assert escalation_risk(text)[0] != "high" and annotate([text])["escalation_risk"][0] != "high"
+
+
+@pytest.mark.parametrize("text", [
+    "尊敬的工业和信息化部领导：运营商乱扣费，恳请督促退还",
+    "已经向邮政管理局申诉，运单号ZT7723",
+    "话费被乱扣，12300已经打过了",
+    "我会向卫健委举报这位医生",
+    "已报警，派出所说会联系平台",
+    "我已经去派出所做了笔录",
+    "本人保留追究贵酒店法律责任的权利",
+    "视频我录下来了，给你们24小时，不然我就发出来",
+    "再拖我就把聊天记录 po 到Weibo上",
+    "已經投訴到黑貓了",
+    "业主们周六统一去售楼部讨说法",
+    "我们几个住户准备一起去物业公司投诉",
+    "燃气灶一开火就一股臭鸡蛋味，燃气怕是漏了",
+    "刹车要踩到底才有制动力",
+    "护士给我爸输错了液",
+    "高速上幽灵刹车，险些追尾",
+])
+def test_more_present_threats_and_hazards_are_high(text):
+    assert escalation_risk(text)[0] == "high" and annotate([text])["escalation_risk"][0] == "high", escalation_risk(text)
+
+
+@pytest.mark.parametrize("text", [
+    "当时气得想报警，被同事劝住了",
+    "群里有业主说要去住建局，我没参与",
+    "有邻居劝我们去法院告，我觉得没必要",
+])
+def test_others_plans_and_talked_down_mentions_are_watch(text):
+    assert escalation_risk(text)[0] == "watch", escalation_risk(text)
+
+
+@pytest.mark.parametrize("text", ["黑猫警长的贴纸少发了一张", "柜员把我的存款金额输错了", "发现后备箱漏气的是备胎",
+                                  "空气悬架漏气，4S店说要自费"])
+def test_look_alikes_of_the_new_cues_are_not_high(text):
+    assert escalation_risk(text)[0] != "high", escalation_risk(text)
+
+
 @pytest.mark.parametrize("text", ["这是我第三次打电话了", "多次投诉一直没人管", "拖了两个月至今没有结果"])
 def test_repeated_contact_is_watch(text):
     assert escalation_risk(text)[0] == "watch"
