@@ -132,6 +132,9 @@ def test_a_hospital_without_harm_done_is_the_setting(text):
     "刹车要踩到底才有制动力",
     "护士给我爸输错了液",
     "高速上幽灵刹车，险些追尾",
+    "客服说会转交，我已经打了12315",
+    "吉利帝豪L行驶中动力突然中断，差点被追尾",
+    "宽带师傅接线时带电操作，火花都冒出来了，差点被电到",
 ])
 def test_more_present_threats_and_hazards_are_high(text):
     assert escalation_risk(text)[0] == "high" and annotate([text])["escalation_risk"][0] == "high", escalation_risk(text)
@@ -141,13 +144,18 @@ def test_more_present_threats_and_hazards_are_high(text):
     "当时气得想报警，被同事劝住了",
     "群里有业主说要去住建局，我没参与",
     "有邻居劝我们去法院告，我觉得没必要",
+    "客服让我打12315问问，可这不是你们该处理的吗？",
+    "街道让我们去找住建局，住建局又让找物业",
 ])
 def test_others_plans_and_talked_down_mentions_are_watch(text):
     assert escalation_risk(text)[0] == "watch", escalation_risk(text)
 
 
 @pytest.mark.parametrize("text", ["黑猫警长的贴纸少发了一张", "柜员把我的存款金额输错了", "发现后备箱漏气的是备胎",
-                                  "空气悬架漏气，4S店说要自费"])
+                                  "空气悬架漏气，4S店说要自费", "中国移动宽带电视频道少还老跳台", "两个晚上电视都没看成",
+                                  "店里空调开得太低，吃着火锅都冷", "酸汤鱼辣得冒烟", "约会差点被我吃砸了", "燃气抄表员推销灶具，差点被忽悠了",
+                                  "助教在群里发文档就算答疑", "能不能把更多事项放到网上办？", "热水器坏了一周，@海尔客服 三次电话",
+                                  "我报案号是尾号0472那个，理赔到现在没消息"])
 def test_look_alikes_of_the_new_cues_are_not_high(text):
     assert escalation_risk(text)[0] != "high", escalation_risk(text)
 
