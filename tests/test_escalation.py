@@ -146,6 +146,7 @@ def test_more_present_threats_and_hazards_are_high(text):
     "有邻居劝我们去法院告，我觉得没必要",
     "客服让我打12315问问，可这不是你们该处理的吗？",
     "街道让我们去找住建局，住建局又让找物业",
+    "找到开发商让我们找物业；街道又让我们去问住建部门",
 ])
 def test_others_plans_and_talked_down_mentions_are_watch(text):
     assert escalation_risk(text)[0] == "watch", escalation_risk(text)
