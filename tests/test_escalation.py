@@ -240,6 +240,9 @@ def test_more_ways_of_asking_are_detected(text, code):
     ("换完后才告诉我要交表具费580元", "explanation"),
     ("上回在另一个平台买到假货，是12315帮我退的款", "refund"),
     ("超市全换成自助收银，不收现金", "replacement"),
+    ("营业执照变更材料交了三次都被退回", "refund"),
+    ("给孩子报了两节游泳课，教练换了三个", "compensation"),
+    ("换了个客服还是一样的话术", "staff_action"),
 ])
 def test_descriptive_mentions_and_declines_are_not_demands(text, code):
     assert code not in customer_demands(text), (text, customer_demands(text))
