@@ -163,6 +163,18 @@ def test_look_alikes_of_the_new_cues_are_not_high(text):
     assert escalation_risk(text)[0] != "high", escalation_risk(text)
 
 
+@pytest.mark.parametrize("text,level", [
+    ("物业说没收到，住建部门让我们自己协调", "none"),
+    ("维修资金要公示、审价、报街道和住建局审批", "none"),
+    ("已经打了12315，工作人员说会转给你们处理", "high"),
+    ("12315說了會督促你們，等着吧", "high"),
+    ("消协说会帮我调解", "high"),
+    ("我已向住建局反映，住建局说会约谈开发商", "high"),
+])
+def test_an_office_acting_in_a_procedure_is_no_threat_unless_the_customer_went_there(text, level):
+    assert escalation_risk(text)[0] == level, escalation_risk(text)
+
+
 @pytest.mark.parametrize("text", ["这是我第三次打电话了", "多次投诉一直没人管", "拖了两个月至今没有结果"])
 def test_repeated_contact_is_watch(text):
     assert escalation_risk(text)[0] == "watch"

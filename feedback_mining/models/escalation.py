@@ -225,6 +225,12 @@ def _not_present(text: str, start: int, end: int, lo: int, hi: int) -> str | Non
 
 
 #: After a regulator's name: it is quoted as a source, not threatened (「消协发布的测评」).
+#: After a regulator's name: it acts in a procedure the customer describes (「住建部门让我们自己协调」
+#: 「报街道和住建局审批」); a threat unless the customer names an act of their own before it (「打了12315，说会转交」).
+_AS_ACTOR = re.compile(r"[^，。！？；,.!?;]{0,3}?(又|也|还|就)?(说|让|要求|称|表示|回复|答复|认为|审批|审核|通知)")
+_OWN_ACT = re.compile(r"打了|打过|投诉|举报|反映|找了|找过|去了|向|报了|已经|已|联系|拨打|致电")
+_CLAUSE_START = re.compile(r"[，。！？；,.!?;]")
+_COMPLAINT_DESK = re.compile(r"\d|消协|消委|消保|市场监|消费者|信访")
 #: Before a name: someone pretends to be it (「催收冒充法院发律师函」), no one threatens with it.
 _IMPERSONATED = re.compile(r"(冒充|假冒|假扮|自称|伪装成)[^，。！？；,.!?;]{0,6}$")
 _AS_SOURCE = re.compile(r"的?(发布|公布|测评|推荐|认证|评测|数据)")
@@ -234,6 +240,14 @@ def _elsewhere(text: str, start: int, end: int, lo: int, hi: int) -> bool:
     """Is the mention about the past somewhere else (「去年在另一家店…」)?"""
     s0, _ = _sentence(text, start, end, lo, hi)
     return any(m.lastgroup == "past" for m in _INTENT_BEFORE.finditer(text, s0, start))
+
+
+def _acting(text: str, start: int, end: int, lo: int, hi: int) -> bool:
+    """Is the regulator at ``text[start:end]`` an actor in the procedure told, not the customer's threat?"""
+    if _COMPLAINT_DESK.search(text, start, end) or not _AS_ACTOR.match(text, end, hi):
+        return False  # 「12315说会督促」: a complaint desk that answers was contacted
+    before = [m.end() for m in _CLAUSE_START.finditer(text, lo, start)]
+    return not _OWN_ACT.search(text, before[-1] if before else lo, start)
 
 
 def _matches(texts: JoinedTexts, rx: re.Pattern, candidates: dict | None, key: str):
@@ -263,7 +277,7 @@ def _risks(texts: JoinedTexts, candidates: dict | None = None) -> tuple[list[str
                 else:
                     high.setdefault(row, []).append(m.group(0))
                 continue
-            if cat == "regulator" and _AS_SOURCE.match(text, m.end(), hi):
+            if cat == "regulator" and (_AS_SOURCE.match(text, m.end(), hi) or _acting(text, at, m.end(), lo, hi)):
                 continue
             if _IMPERSONATED.search(text[max(lo, at - 10):at]):
                 continue
