@@ -87,9 +87,15 @@ def test_alarms_and_places_are_not_threats(text):
     "贵院挂号系统天天崩，早上六点排队还挂不上专家号",
     "去年住院花了两万多，保险公司理赔拖了三个月还在审核",
     "在市人民医院做完化疗，病房空调坏了一周没人修",
+    "兒科夜間急診等了三個多小時😤",
+    "陪我妈住院一周，陪护床一晚20块",
+    "打健康热线转来转去，最后让我自己去医院问",
+    "这家洗车店做的镀晶，两周不到就不挂水了",
+    "猫咪美容被剪破耳朵，带去宠物医院缝了两针",
 ])
 def test_a_hospital_as_the_setting_is_not_a_safety_incident(text):
-    """Healthcare and insurance complaints name the hospital as the service or the claim, not as harm."""
+    """Healthcare and insurance complaints name the hospital as the service or the claim, not as harm;
+    a ward, an emergency room or a vet is where the service happened unless someone was hurt."""
     assert escalation_risk(text)[0] != "high" and annotate([text])["escalation_risk"][0] != "high"
 
 
@@ -101,18 +107,6 @@ def test_a_hospital_as_the_setting_is_not_a_safety_incident(text):
 ])
 def test_harm_that_sends_someone_to_hospital_stays_high(text):
     assert escalation_risk(text)[0] == "high" and annotate([text])["escalation_risk"][0] == "high"
-
-
-@pytest.mark.parametrize("text", [
-    "兒科夜間急診等了三個多小時😤",
-    "陪我妈住院一周，陪护床一晚20块",
-    "打健康热线转来转去，最后让我自己去医院问",
-    "这家洗车店做的镀晶，两周不到就不挂水了",
-    "猫咪美容被剪破耳朵，带去宠物医院缝了两针",
-])
-def test_a_hospital_without_harm_done_is_the_setting(text):
-    """A ward, an emergency room or a vet is where the service happened unless someone was hurt."""
-    assert escalation_risk(text)[0] != "high" and annotate([text])["escalation_risk"][0] != "high"
 
 
 @pytest.mark.parametrize("text", [
@@ -209,6 +203,18 @@ def test_look_alikes_are_none(text):
     ("这个骑手必须严肃处理", "staff_action"),
     ("请贵行对该员工进行处理", "staff_action"),
     ("这种人你们到底管不管", "staff_action"),
+    ("新买的洗碗机一直渗水，求修🙏", "repair"),
+    ("保养完中控屏老黑屏，4S店帮我弄好", "repair"),
+    ("車子怠速抖得厲害，要求檢測", "repair"),
+    ("装空调把墙打坏了，墙你们负责补好", "repair"),
+    ("外卖少了一杯饮料，让商家补送一杯", "replacement"),
+    ("发错了尺码，给我换成Ｌ码", "replacement"),
+    ("送水师傅每次把桶扔门口就走，你们管一管", "staff_action"),
+    ("理赔员电话不接，请换个理赔员跟进", "staff_action"),
+    ("我要投诉你们××支行的柜员", "staff_action"),
+    ("不是来要钱的，只想知道为什么扣我分", "explanation"),
+    ("少送了一份米饭，退一份饭钱", "refund"),
+    ("团购券一次没用，平台说过期不退", "refund"),
 ])
 def test_each_way_of_asking_is_detected(text, code):
     assert code in customer_demands(text), (text, customer_demands(text))
@@ -223,30 +229,6 @@ def test_each_way_of_asking_is_detected(text, code):
     ("退款已经到账了，就是太慢", "refund"),
     ("客服说会派人上门，结果没人来", "repair"),
     ("上次换货换回来的也有划痕", "replacement"),
-])
-def test_declined_or_told_demands_are_not_detected(text, code):
-    assert code not in customer_demands(text), (text, customer_demands(text))
-
-
-@pytest.mark.parametrize("text,code", [
-    ("新买的洗碗机一直渗水，求修🙏", "repair"),
-    ("保养完中控屏老黑屏，4S店帮我弄好", "repair"),
-    ("車子怠速抖得厲害，要求檢測", "repair"),
-    ("装空调把墙打坏了，墙你们负责补好", "repair"),
-    ("外卖少了一杯饮料，让商家补送一杯", "replacement"),
-    ("发错了尺码，给我换成Ｌ码", "replacement"),
-    ("送水师傅每次把桶扔门口就走，你们管一管", "staff_action"),
-    ("理赔员电话不接，请换个理赔员跟进", "staff_action"),
-    ("我要投诉你们××支行的柜员", "staff_action"),
-    ("不是来要钱的，只想知道为什么扣我分", "explanation"),
-    ("少送了一份米饭，退一份饭钱", "refund"),
-    ("团购券一次没用，平台说过期不退", "refund"),
-])
-def test_more_ways_of_asking_are_detected(text, code):
-    assert code in customer_demands(text), (text, customer_demands(text))
-
-
-@pytest.mark.parametrize("text,code", [
     ("赔偿什么的我不在乎，就想要一句道歉", "compensation"),
     ("解释我不想听，我只要退票", "explanation"),
     ("我也不是非要你们处理那个客服，只是流程该改改了", "staff_action"),
@@ -265,7 +247,7 @@ def test_more_ways_of_asking_are_detected(text, code):
     ("给孩子报了两节游泳课，教练换了三个", "compensation"),
     ("换了个客服还是一样的话术", "staff_action"),
 ])
-def test_descriptive_mentions_and_declines_are_not_demands(text, code):
+def test_declined_or_told_demands_are_not_detected(text, code):
     assert code not in customer_demands(text), (text, customer_demands(text))
 
 
