@@ -227,15 +227,14 @@ def _not_present(text: str, start: int, end: int, lo: int, hi: int) -> str | Non
 
 
 #: After a regulator's name: it is quoted as a source, not threatened (「消协发布的测评」).
-#: After a regulator's name: it acts in a procedure the customer describes (「住建部门让我们自己协调」
-#: 「报街道和住建局审批」); a threat unless the customer names an act of their own before it (「打了12315，说会转交」).
-_AS_ACTOR = re.compile(r"[^，。！？；,.!?;]{0,3}?(又|也|还|就)?(说|让|要求|称|表示|回复|答复|认为|审批|审核|通知)")
-_OWN_ACT = re.compile(r"打了|打过|投诉|举报|反映|找了|找过|去了|向|报了|已经|已|联系|拨打|致电")
-_CLAUSE_START = re.compile(r"[，。！？；,.!?;]")
-_COMPLAINT_DESK = re.compile(r"\d|消协|消委|消保|市场监|消费者|信访")
+_AS_SOURCE = re.compile(r"的?(发布|公布|测评|推荐|认证|评测|数据)")
 #: Before a name: someone pretends to be it (「催收冒充法院发律师函」), no one threatens with it.
 _IMPERSONATED = re.compile(r"(冒充|假冒|假扮|自称|伪装成)[^，。！？；,.!?;]{0,6}$")
-_AS_SOURCE = re.compile(r"的?(发布|公布|测评|推荐|认证|评测|数据)")
+#: After a regulator's name: it acts in a procedure the customer describes (「住建部门让我们自己协调」
+#: 「报街道和住建局审批」) — a threat only if the customer names an act of their own before it in the
+#: clause (「打了12315，说会转交」) or it is a complaint desk, which answers only when contacted.
+_AS_ACTOR = re.compile(r"[^，。！？；,.!?;]{0,3}?(又|也|还|就)?(说|让|要求|称|表示|回复|答复|认为|审批|审核|通知)")
+_OWN_ACT, _COMPLAINT_DESK = re.compile(r"打了|打过|投诉|举报|反映|找了|找过|去了|向|报了|已经|已|联系|拨打|致电"), re.compile(r"\d|消协|消委|消保|市场监|消费者|信访")
 
 
 def _elsewhere(text: str, start: int, end: int, lo: int, hi: int) -> bool:
@@ -248,8 +247,8 @@ def _acting(text: str, start: int, end: int, lo: int, hi: int) -> bool:
     """Is the regulator at ``text[start:end]`` an actor in the procedure told, not the customer's threat?"""
     if _COMPLAINT_DESK.search(text, start, end) or not _AS_ACTOR.match(text, end, hi):
         return False  # 「12315说会督促」: a complaint desk that answers was contacted
-    before = [m.end() for m in _CLAUSE_START.finditer(text, lo, start)]
-    return not _OWN_ACT.search(text, before[-1] if before else lo, start)
+    clause = re.split(r"[，,；;]", text[_sentence(text, start, end, lo, hi)[0]:start])[-1]
+    return not _OWN_ACT.search(clause)
 
 
 def _matches(texts: JoinedTexts, rx: re.Pattern, candidates: dict | None, key: str):
