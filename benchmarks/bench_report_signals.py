@@ -33,7 +33,8 @@ from feedback_mining.text.normalize import as_normalized
 
 DATA = Path(__file__).parent / "data"
 SHOPPING = Path(__file__).resolve().parent.parent.parent / "shared" / "corpora" / "online_shopping_10_cats.csv"
-WRITTEN = {"set D, development since checkpoint 4 (benchmarks/data/report_signals_d.csv)": DATA / "report_signals_d.csv",
+WRITTEN = {"set E, development since checkpoint 5 (benchmarks/data/report_signals_e.csv)": DATA / "report_signals_e.csv",
+           "set D, development since checkpoint 4 (benchmarks/data/report_signals_d.csv)": DATA / "report_signals_d.csv",
            "set C, development since checkpoint 3 (benchmarks/data/report_signals_c.csv)": DATA / "report_signals_c.csv",
            "set B, development since checkpoint 2 (benchmarks/data/report_signals_b.csv)": DATA / "report_signals_b.csv",
            "set A, development since checkpoint 1 (benchmarks/data/report_signals.csv)": DATA / "report_signals.csv"}
@@ -69,7 +70,7 @@ def main() -> None:
         score(part, rows["text"].tolist(), rows["customer_demand"].tolist(), rows["escalation"].tolist(), detail=part.startswith("corpus held"))
     for name, path in WRITTEN.items():
         written = pd.read_csv(path, dtype=str, keep_default_na=False)
-        score(name, written["text"].tolist(), written["customer_demand"].tolist(), written["escalation"].tolist(), detail=name.startswith("set D"))
+        score(name, written["text"].tolist(), written["customer_demand"].tolist(), written["escalation"].tolist(), detail=name.startswith("set E"))
         out = annotate(written["text"].tolist())
         for kind, grp in written.groupby("kind"):
             ok_d = sum(set(a.split("|")) == set((b or "other").split("|")) for a, b in zip(grp["customer_demand"], out.loc[grp.index, "customer_demand"]))

@@ -87,9 +87,15 @@ def test_alarms_and_places_are_not_threats(text):
     "贵院挂号系统天天崩，早上六点排队还挂不上专家号",
     "去年住院花了两万多，保险公司理赔拖了三个月还在审核",
     "在市人民医院做完化疗，病房空调坏了一周没人修",
+    "兒科夜間急診等了三個多小時😤",
+    "陪我妈住院一周，陪护床一晚20块",
+    "打健康热线转来转去，最后让我自己去医院问",
+    "这家洗车店做的镀晶，两周不到就不挂水了",
+    "猫咪美容被剪破耳朵，带去宠物医院缝了两针",
 ])
 def test_a_hospital_as_the_setting_is_not_a_safety_incident(text):
-    """Healthcare and insurance complaints name the hospital as the service or the claim, not as harm."""
+    """Healthcare and insurance complaints name the hospital as the service or the claim, not as harm;
+    a ward, an emergency room or a vet is where the service happened unless someone was hurt."""
     assert escalation_risk(text)[0] != "high" and annotate([text])["escalation_risk"][0] != "high"
 
 
@@ -101,6 +107,75 @@ def test_a_hospital_as_the_setting_is_not_a_safety_incident(text):
 ])
 def test_harm_that_sends_someone_to_hospital_stays_high(text):
     assert escalation_risk(text)[0] == "high" and annotate([text])["escalation_risk"][0] == "high"
+
+
+@pytest.mark.parametrize("text", [
+    "尊敬的工业和信息化部领导：运营商乱扣费，恳请督促退还",
+    "已经向邮政管理局申诉，运单号ZT7723",
+    "话费被乱扣，12300已经打过了",
+    "我会向卫健委举报这位医生",
+    "已报警，派出所说会联系平台",
+    "我已经去派出所做了笔录",
+    "本人保留追究贵酒店法律责任的权利",
+    "视频我录下来了，给你们24小时，不然我就发出来",
+    "再拖我就把聊天记录 po 到Weibo上",
+    "已經投訴到黑貓了",
+    "业主们周六统一去售楼部讨说法",
+    "我们几个住户准备一起去物业公司投诉",
+    "燃气灶一开火就一股臭鸡蛋味，燃气怕是漏了",
+    "刹车要踩到底才有制动力",
+    "护士给我爸输错了液",
+    "高速上幽灵刹车，险些追尾",
+    "客服说会转交，我已经打了12315",
+    "吉利帝豪L行驶中动力突然中断，差点被追尾",
+    "宽带师傅接线时带电操作，火花都冒出来了，差点被电到",
+    "车质网投诉了，12315也打了，电池问题还是没人管",
+    "朋友劝我直接去12315，我已经整理好了材料，这周就提交",
+    "电梯又困人了 这个月第三回😡",
+    "燃气公司的人把我家阀门拧坏了 现在一股气味",
+    "各位评评理：搬到新小区以后信号只有一格",
+    "宋Pro DM-i行驶中报动力系统故障，踩油门没反应",
+    "配电房一声巨响，黑烟直冒",
+])
+def test_more_present_threats_and_hazards_are_high(text):
+    assert escalation_risk(text)[0] == "high" and annotate([text])["escalation_risk"][0] == "high", escalation_risk(text)
+
+
+@pytest.mark.parametrize("text", [
+    "当时气得想报警，被同事劝住了",
+    "群里有业主说要去住建局，我没参与",
+    "有邻居劝我们去法院告，我觉得没必要",
+    "举报到市场监管的材料我都写好了，最后还是没交",
+    "客服让我打12315问问，可这不是你们该处理的吗？",
+    "街道让我们去找住建局，住建局又让找物业",
+    "找到开发商让我们找物业；街道又让我们去问住建部门",
+])
+def test_others_plans_and_talked_down_mentions_are_watch(text):
+    assert escalation_risk(text)[0] == "watch", escalation_risk(text)
+
+
+@pytest.mark.parametrize("text", ["黑猫警长的贴纸少发了一张", "柜员把我的存款金额输错了", "发现后备箱漏气的是备胎",
+                                  "空气悬架漏气，4S店说要自费", "中国移动宽带电视频道少还老跳台", "两个晚上电视都没看成",
+                                  "店里空调开得太低，吃着火锅都冷", "酸汤鱼辣得冒烟", "约会差点被我吃砸了", "燃气抄表员推销灶具，差点被忽悠了",
+                                  "助教在群里发文档就算答疑", "能不能把更多事项放到网上办？", "热水器坏了一周，@海尔客服 三次电话",
+                                  "我报案号是尾号0472那个，理赔到现在没消息", "我是开早餐店的个体工商户，补贴三个月没到账", "电梯按钮太小，老人看不清",
+                                  "在摔门声里睡不着，医院旁边的酒店真吵",
+                                  "后视镜也容易挂水", "视频号直播卡得根本没法看", "分期乐催收冒充法院发律师函恐吓",
+                                  "有邻居劝我们集体去住建局，我没去"])
+def test_look_alikes_of_the_new_cues_are_not_high(text):
+    assert escalation_risk(text)[0] != "high", escalation_risk(text)
+
+
+@pytest.mark.parametrize("text,level", [
+    ("物业说没收到，住建部门让我们自己协调", "none"),
+    ("维修资金要公示、审价、报街道和住建局审批", "none"),
+    ("已经打了12315，工作人员说会转给你们处理", "high"),
+    ("12315說了會督促你們，等着吧", "high"),
+    ("消协说会帮我调解", "high"),
+    ("我已向住建局反映，住建局说会约谈开发商", "high"),
+])
+def test_an_office_acting_in_a_procedure_is_no_threat_unless_the_customer_went_there(text, level):
+    assert escalation_risk(text)[0] == level, escalation_risk(text)
 
 
 @pytest.mark.parametrize("text", ["这是我第三次打电话了", "多次投诉一直没人管", "拖了两个月至今没有结果"])
@@ -128,6 +203,18 @@ def test_look_alikes_are_none(text):
     ("这个骑手必须严肃处理", "staff_action"),
     ("请贵行对该员工进行处理", "staff_action"),
     ("这种人你们到底管不管", "staff_action"),
+    ("新买的洗碗机一直渗水，求修🙏", "repair"),
+    ("保养完中控屏老黑屏，4S店帮我弄好", "repair"),
+    ("車子怠速抖得厲害，要求檢測", "repair"),
+    ("装空调把墙打坏了，墙你们负责补好", "repair"),
+    ("外卖少了一杯饮料，让商家补送一杯", "replacement"),
+    ("发错了尺码，给我换成Ｌ码", "replacement"),
+    ("送水师傅每次把桶扔门口就走，你们管一管", "staff_action"),
+    ("理赔员电话不接，请换个理赔员跟进", "staff_action"),
+    ("我要投诉你们××支行的柜员", "staff_action"),
+    ("不是来要钱的，只想知道为什么扣我分", "explanation"),
+    ("少送了一份米饭，退一份饭钱", "refund"),
+    ("团购券一次没用，平台说过期不退", "refund"),
 ])
 def test_each_way_of_asking_is_detected(text, code):
     assert code in customer_demands(text), (text, customer_demands(text))
@@ -142,6 +229,23 @@ def test_each_way_of_asking_is_detected(text, code):
     ("退款已经到账了，就是太慢", "refund"),
     ("客服说会派人上门，结果没人来", "repair"),
     ("上次换货换回来的也有划痕", "replacement"),
+    ("赔偿什么的我不在乎，就想要一句道歉", "compensation"),
+    ("解释我不想听，我只要退票", "explanation"),
+    ("我也不是非要你们处理那个客服，只是流程该改改了", "staff_action"),
+    ("以后别再派那个师傅来我家了", "repair"),
+    ("参加了以旧换新，旧手机估价太低", "replacement"),
+    ("旁边修理厂说副厂件当天就能换", "repair"),
+    ("帕萨特天窗异响维修后问题加剧", "repair"),
+    ("4S店提交索赔申请48天了没有结果", "compensation"),
+    ("合约期内想换便宜套餐，要先交违约金", "compensation"),
+    ("暑假一晚九百多，价格翻了三倍😓", "compensation"),
+    ("运费险理赔要上传的材料比买东西还多", "compensation"),
+    ("换完后才告诉我要交表具费580元", "explanation"),
+    ("上回在另一个平台买到假货，是12315帮我退的款", "refund"),
+    ("超市全换成自助收银，不收现金", "replacement"),
+    ("营业执照变更材料交了三次都被退回", "refund"),
+    ("给孩子报了两节游泳课，教练换了三个", "compensation"),
+    ("换了个客服还是一样的话术", "staff_action"),
 ])
 def test_declined_or_told_demands_are_not_detected(text, code):
     assert code not in customer_demands(text), (text, customer_demands(text))
