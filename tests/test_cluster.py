@@ -271,7 +271,7 @@ def test_every_method_handles_every_batch_size(method, n):
 
 def test_names_never_contain_placeholders_generic_words_or_one_complaint_names():
     rng = np.random.RandomState(3)
-    masked = [t.replace("，", f"，我家孩子说师傅不行，电话<手机号>，", 1) for t in DELIVERY + BROADBAND]
+    masked = [t.replace("，", "，我家孩子说师傅不行，电话<手机号>，", 1) for t in DELIVERY + BROADBAND]
     masked += [f"联系人张XX，{t}，***已经反映过" for t in ELEVATOR]
     masked[0] = masked[0] + "在金鹰国际购物中心"  # a place in one complaint
     tc = ThemeClusterer(random_state=int(rng.randint(100))).fit(masked)

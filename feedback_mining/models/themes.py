@@ -38,7 +38,6 @@ from sklearn.preprocessing import normalize as l2_normalize
 from sklearn.utils.validation import check_is_fitted
 
 from ..data.columns import NOISE_NAME
-from ..errors import UserError
 from ..text.normalize import as_normalized
 from ..text.privacy import mask_pii
 from .ctfidf import hash_text
