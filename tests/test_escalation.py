@@ -215,6 +215,8 @@ def test_look_alikes_are_none(text):
     ("不是来要钱的，只想知道为什么扣我分", "explanation"),
     ("少送了一份米饭，退一份饭钱", "refund"),
     ("团购券一次没用，平台说过期不退", "refund"),
+    ("退款一直不到账，再不处理就去12315", "refund"),  # not yet received: still asked, unlike 「已经到账」
+    ("退款至今未到賬，請盡快處理", "refund"),
 ])
 def test_each_way_of_asking_is_detected(text, code):
     assert code in customer_demands(text), (text, customer_demands(text))
@@ -227,6 +229,7 @@ def test_each_way_of_asking_is_detected(text, code):
     ("我不要退款，东西还能用", "refund"),
     ("用不着解释，我都明白", "explanation"),
     ("退款已经到账了，就是太慢", "refund"),
+    ("退款今天到账了，谢谢", "refund"),
     ("客服说会派人上门，结果没人来", "repair"),
     ("上次换货换回来的也有划痕", "replacement"),
     ("赔偿什么的我不在乎，就想要一句道歉", "compensation"),

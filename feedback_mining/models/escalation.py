@@ -429,7 +429,8 @@ def _declined(text: str, start: int, end: int, lo: int, hi: int) -> bool:
     refusal = text[start:start + 1] in ("不", "没", "拒")  # 「平台说过期不退」: a refusal reported is what the customer disputes
     if _REPORTED_BEFORE.search(head) and not refusal and not re.search(r"[?呢]", tail):
         return True
-    if _DONE_AFTER.match(tail) or re.match(r"\S{0,3}(已经|已)?(到账|办好|办完|完成|谈妥|搞定)", tail):
+    done = re.match(r"(\S{0,3}?)(已经|已)?(到账|办好|办完|完成|谈妥|搞定)", tail)
+    if _DONE_AFTER.match(tail) or (done and not re.search(r"[不没未]", done.group(1))):  # not 「退款一直不到账」
         return True
     return bool(_DONE_BEFORE.search(head)) and not _ASK.search(head + tail)
 
