@@ -128,10 +128,11 @@ def test_name_terms_occur_in_their_theme_and_in_no_other_name(labels):
 
 def test_the_problem_phrase_names_a_problem_not_a_situation():
     """A phrase frequent in a theme that names no problem (「一到夏天」, a season; 「孩子上网」, a
-    situation) is never part of a name; a phrase that names one (「外机漏水」) is, even when rarer."""
+    situation) or that is cut before what it describes (「冬天冷得」) is never part of a name; a phrase
+    that names a problem (「外机漏水」) is, even when rarer."""
     words = [["空调", "夏天"]] * 6 + [["空调", "师傅"]] * 4 + [["酒店", "房间"]] * 5
-    phrases = ([["一到夏天", "外机漏水"]] * 3 + [["一到夏天"]] * 3 + [["孩子上网"]] * 4
+    phrases = ([["一到夏天", "外机漏水"]] * 3 + [["一到夏天", "热得"]] * 3 + [["孩子上网", "冬天冷得"]] * 4
                + [["隔音太差"]] * 3 + [["早餐很丰富"]] * 2)
     names = PhraseNamer().fit(words, phrases, [0] * 10 + [1] * 5).names_
-    assert "外机漏水" in names[0] and not {"一到夏天", "孩子上网"} & set(names[0]), names[0]
+    assert "外机漏水" in names[0] and not {"一到夏天", "孩子上网", "冬天冷得"} & set(names[0]), names[0]
     assert "隔音太差" in names[1] and "早餐很丰富" not in names[1], names[1]

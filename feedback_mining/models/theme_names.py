@@ -76,6 +76,8 @@ def _eligible(term: str, words: frozenset[str], stop_terms: frozenset[str]) -> b
         return False
     if any(len(term) % n == 0 and term == term[:n] * (len(term) // n) for n in range(1, len(term) // 2 + 1)):
         return False
+    if term[-1] in "的得地":  # a phrase cut before what it describes (「冬天冷得」)
+        return False
     # can the phrase be cut into generic words only? (prefix ends reachable through generic words)
     reach = {0}
     for end in range(1, len(term) + 1):
