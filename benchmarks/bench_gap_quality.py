@@ -43,7 +43,7 @@ SILVER = {"W1 (development: its errors were read)": ROOT / "benchmarks" / "data"
           "W2 (held out: measured, never looked at)": ROOT / "benchmarks" / "data" / "waimai_gap_silver_2.csv"}
 
 
-def silver_set(path: Path = SILVER["W1 (development: its errors were read)"]) -> tuple[list[str], np.ndarray] | None:
+def silver_set(path: Path) -> tuple[list[str], np.ndarray] | None:
     """Texts and agreed gaps of a food-delivery silver set (read by row number), or None if absent."""
     if not (WAIMAI.exists() and Path(path).exists()):
         return None

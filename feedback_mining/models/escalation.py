@@ -410,6 +410,8 @@ _DEMAND_DECLINED_AFTER = re.compile(r"[^,。!?;:]{0,5}?(就|也|倒|什么的|�
 _CLAUSE_END = re.compile(r"[,。!?;:、…\n]")
 #: In its clause, a demand only told as done or promised, not asked (「退款已经到账」「客服说会有人上门」).
 _DONE_AFTER = re.compile(r"(已经|已)到了?(?![吗没])|(已经|已)?(到账|到了账|退回来了|办好了|办完|完成了|成功|搞定|谈妥|处理好了|修好了|换好了|倒是|倒挺)")
+#: Done a few characters later (「退款今天到账了」), unless a negation comes between (「退款一直不到账」).
+_DONE_SOON_AFTER, _NOT_YET = re.compile(r"(\S{0,3}?)(已经|已)?(到账|办好|办完|完成|谈妥|搞定)"), re.compile(r"[不没未]")
 _DONE_BEFORE = re.compile(r"(上次|上回|之前|以前|那次|去年|当时|才|刚刚|已经|已)")
 _REPORTED_BEFORE = re.compile(r"(说|称|答应|承诺|表示|同意|告诉我|保证|说好)(了)?(会|要|可以|能|给|帮|马上|尽快)?")
 _ASK = re.compile(r"要求|请|麻烦|希望|必须|务必|赶紧|尽快|马上|立刻|能不能|能否|可否|可不可以|给我|帮我|应该|应当|得|要|须|让你们|吧|\?|呢")
@@ -429,8 +431,8 @@ def _declined(text: str, start: int, end: int, lo: int, hi: int) -> bool:
     refusal = text[start:start + 1] in ("不", "没", "拒")  # 「平台说过期不退」: a refusal reported is what the customer disputes
     if _REPORTED_BEFORE.search(head) and not refusal and not re.search(r"[?呢]", tail):
         return True
-    done = re.match(r"(\S{0,3}?)(已经|已)?(到账|办好|办完|完成|谈妥|搞定)", tail)
-    if _DONE_AFTER.match(tail) or (done and not re.search(r"[不没未]", done.group(1))):  # not 「退款一直不到账」
+    done = _DONE_SOON_AFTER.match(tail)
+    if _DONE_AFTER.match(tail) or (done and not _NOT_YET.search(done.group(1))):  # not 「退款一直不到账」
         return True
     return bool(_DONE_BEFORE.search(head)) and not _ASK.search(head + tail)
 

@@ -59,7 +59,8 @@ PRAISE_ENDINGS = ("不错", "很好", "挺好", "很快", "满意", "好吃", "�
 
 #: A phrase in a name must name a problem: hold one of these (「物流太慢」「设施陈旧」「不看备注」
 #: 「配送员态度」「屏幕碎了」); a phrase without one is a situation or a thing (「孩子上网」「一到夏天」
-#: 「两地来回跑」「写得清清楚楚」), and a word tells a manager as much.
+#: 「两地来回跑」「写得清清楚楚」), and a word tells a manager as much. (theme_text.EVALUATIVE_CHARS, the
+#: characters that join the word they judge, are marks too — but for 小, which phrases hold as 小区/小时.)
 PROBLEM_MARKS = re.compile(r"[不没未无别差慢坏破旧脏吵臭错漏少缺贵假乱难烂冷凉硬软咸淡晚短薄粗糙霉馊锈裂卡死掉断碎鼓烧焦糊堵停丢骂]"
                            r"|超时|超期|延误|拖延|太[大长多久远高重]|态度|故障|异响|问题|质量|投诉|隐患|失灵|扣费|收费|加价|涨价|退款|推诿|虚假|虚标|欺骗")
 
