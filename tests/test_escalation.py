@@ -71,12 +71,17 @@ def test_mentions_that_are_no_present_threat_are_watch(text, why):
     "如果明天还不处理，我就去法院起诉",
     "之前说不去消协，现在我改主意了",
     "律师函已经寄出，请贵司法务查收",
+    "再不退押金我就打110",
+    "房东换了锁不让进，已經撥了110，民警说是经济纠纷",
+    "装修工人堵门要钱，110出警了才走",
 ])
 def test_present_threats_stay_high(text):
     assert escalation_risk(text)[0] == "high", escalation_risk(text)
 
 
-@pytest.mark.parametrize("text", ["胎压报警灯一直亮", "后备箱关不严一直报警", "医院附近的分店太难停车"])
+@pytest.mark.parametrize("text", ["胎压报警灯一直亮", "后备箱关不严一直报警", "医院附近的分店太难停车",
+                                  "order 110 ok please check", "订单尾号110的那单少送了饮料", "110平米的房子交房就漏水",
+                                  "小区旁边110kV变电站没人告知"])
 def test_alarms_and_places_are_not_threats(text):
     assert escalation_risk(text)[0] == "none"
 
