@@ -10,10 +10,11 @@ annotators, see its README). Printed in one run:
 3. the adaptation curve: the default training data plus k dev labels (k = 0, 50, 100, 150, 200,
    400) chosen by uncertainty sampling or at random, scored on the dev complaints not used, 5 folds;
 4. beside it, at most, the corpus's own held-out split;
-5. a second real source, food delivery: ``benchmarks/data/waimai_gap_silver*.csv`` hold only row
-   numbers of ``../shared/corpora/waimai_10k.csv`` and the gap two blind annotators agreed on (no
-   text is copied; see benchmarks/data/README.md) — silver labels, a check that figures hold on an
-   industry the dev set lacks, not a yardstick to tune on (set W1 was looked at, W2 was not).
+5. further real sources with silver labels: ``benchmarks/data/*_gap_silver*.csv`` hold only row
+   numbers of a corpus in ``../shared/corpora`` (food delivery: ``waimai_10k.csv``; hotel and
+   product reviews: ``online_shopping_10_cats.csv``, none of them in the dev set) and the gap two
+   blind annotators agreed on (no text is copied; see benchmarks/data/README.md) — a check that
+   figures hold beyond the dev set, not a yardstick to tune on (W1 was looked at; W2, H, P were not).
 
     python benchmarks/bench_gap_quality.py [--dev ../shared/devset/gap_dev.csv] [--folds 5] [--sizes 0,50,100,150,200,400]
 """
@@ -39,16 +40,21 @@ warnings.filterwarnings("ignore")
 ROOT = Path(__file__).resolve().parent.parent
 DEV = ROOT.parent / "shared" / "devset" / "gap_dev.csv"
 WAIMAI = ROOT.parent / "shared" / "corpora" / "waimai_10k.csv"
-SILVER = {"W1 (development: its errors were read)": ROOT / "benchmarks" / "data" / "waimai_gap_silver.csv",
-          "W2 (held out: measured, never looked at)": ROOT / "benchmarks" / "data" / "waimai_gap_silver_2.csv"}
+SHOPPING = ROOT.parent / "shared" / "corpora" / "online_shopping_10_cats.csv"
+DATA = ROOT / "benchmarks" / "data"
+#: silver sets: (real corpus read by path, row numbers + agreed gaps); see benchmarks/data/README.md
+SILVER = {"food delivery W1 (development: its errors were read)": (WAIMAI, DATA / "waimai_gap_silver.csv"),
+          "food delivery W2 (held out: measured, never looked at)": (WAIMAI, DATA / "waimai_gap_silver_2.csv"),
+          "hotel reviews H (held out: measured, never looked at)": (SHOPPING, DATA / "shopping_gap_silver_hotel.csv"),
+          "product reviews P (held out: measured, never looked at)": (SHOPPING, DATA / "shopping_gap_silver_product.csv")}
 
 
-def silver_set(path: Path) -> tuple[list[str], np.ndarray] | None:
-    """Texts and agreed gaps of a food-delivery silver set (read by row number), or None if absent."""
-    if not (WAIMAI.exists() and Path(path).exists()):
+def silver_set(path: Path, source: Path = WAIMAI) -> tuple[list[str], np.ndarray] | None:
+    """Texts and agreed gaps of a silver set (texts read by row number from ``source``), or None if absent."""
+    if not (Path(source).exists() and Path(path).exists()):
         return None
     labels = pd.read_csv(path, dtype={"row": int, "gap": str})
-    reviews = pd.read_csv(WAIMAI, dtype=str, keep_default_na=False)["review"]
+    reviews = pd.read_csv(source, dtype=str, keep_default_na=False, encoding="utf-8-sig")["review"]
     return reviews.iloc[labels["row"]].tolist(), labels["gap"].to_numpy()
 
 
@@ -106,13 +112,13 @@ def main() -> int:
           f"{stats.get('accepted_share', float('nan')):.0%}, {stats.get('accepted_accuracy', float('nan')):.1%} correct")
     held = corpus[corpus["heldout"]]
     print(f"   (corpus held-out split, written by the team: {scores(held['gap'], model.predict(held['text']))})")
-    for name, path in SILVER.items():
-        silver = silver_set(path)
+    for name, (source, path) in SILVER.items():
+        silver = silver_set(path, source)
         if silver is None:
             continue
         s_texts, s_y = silver
         s_pred = model.predict(s_texts)
-        print(f"\n   food delivery {name} (waimai_10k, {len(s_y)} complaints, silver labels: "
+        print(f"\n   {name} ({Path(source).stem}, {len(s_y)} complaints, silver labels: "
               f"{', '.join(f'{g} {n}' for g, n in pd.Series(s_y).value_counts().items())})"
               f"\n   default model  {scores(s_y, s_pred)}\n   per gap: {per_gap(s_y, s_pred, codes)}"
               f"\n   rules          {scores(s_y, rules.predict(s_texts))}"

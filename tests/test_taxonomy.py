@@ -21,6 +21,12 @@ def test_shipped_taxonomy_has_the_five_gaps_in_precedence_order():
     ("宣传有L2辅助驾驶，实车没有，服务顾问态度恶劣", "promotion"),
     ("服务顾问态度恶劣，爱理不理", "behavior"),
     ("車窗升降開關設計不合理，下雨天進水", "understanding"),
+    # a star rating the hotel claims is a promise (the codebook's 「网上写四星，实际像招待所」) …
+    ("作为一家四星级酒店，卫生间小得转不开身", "promotion"),
+    ("根本不够五星的标准，地毯又脏又潮", "promotion"),
+    ("這也叫三星的？熱水時有時無", "promotion"),
+    # … the phone brand is not
+    ("三星手机充电发烫，用了两天就黑屏", "perception"),
 ])
 def test_rules_follow_the_codebook_precedence(text, gap):
     assert load_taxonomy().rules_label(text) == gap
