@@ -27,6 +27,13 @@ def test_shipped_taxonomy_has_the_five_gaps_in_precedence_order():
     ("這也叫三星的？熱水時有時無", "promotion"),
     # … the phone brand is not
     ("三星手机充电发烫，用了两天就黑屏", "perception"),
+    # an online shop's after-sales rules and an order still missing after a long wait are process …
+    ("刚买三天就降价，申请价保被拒", "process"),
+    ("页面写着支持7天无理由，拆了包装就不给退", "promotion"),  # … unless the page promised it
+    ("雙十一買的，到現在還沒到貨", "process"),
+    ("车险续保价格又涨了三成", "perception"),  # 续保价格 is no 保价
+    # a basic accessory left out of the product is understanding
+    ("一千多的手机居然不附带充电头", "understanding"),
 ])
 def test_rules_follow_the_codebook_precedence(text, gap):
     assert load_taxonomy().rules_label(text) == gap
