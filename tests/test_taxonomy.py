@@ -18,6 +18,8 @@ def test_shipped_taxonomy_has_the_five_gaps_in_precedence_order():
 @pytest.mark.parametrize("text,gap", [
     ("变速箱顿挫异响", "perception"),
     ("变速箱异响，4S店说这是公司规定不予保修", "process"),
+    ("电池续航掉了一半，厂家不解决", "process"),  # the maker's non-response (codebook: 不予处理)
+    ("变速箱换了两次还是异响，维修后未解决", "behavior"),  # a failed repair is the workshop's act
     ("宣传有L2辅助驾驶，实车没有，服务顾问态度恶劣", "promotion"),
     ("服务顾问态度恶劣，爱理不理", "behavior"),
     ("車窗升降開關設計不合理，下雨天進水", "understanding"),
