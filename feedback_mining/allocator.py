@@ -12,7 +12,6 @@ True
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import sys
 from functools import lru_cache
 
@@ -28,19 +27,18 @@ _MMAP_THRESHOLD_MAX = 32 * 2**20
 
 @lru_cache(maxsize=1)
 def keep_freed_memory() -> bool:
-    """Ask glibc to serve blocks up to 32 MB from the heap and to keep freed memory (up to 1 GB)
+    """Ask glibc to serve blocks up to 32 MB from the heap and to keep up to 256 MB of freed memory
     for reuse instead of returning it at once. Meant for a command's own process (forked workers
     inherit it), not for a long-lived notebook kernel. Returns whether the settings were applied
-    (False off glibc, e.g. on macOS or musl, where nothing changes)."""
+    (False off glibc, e.g. on macOS, where nothing changes)."""
     if not sys.platform.startswith("linux"):
         return False
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        mallopt = libc.mallopt
+        mallopt = ctypes.CDLL(None).mallopt  # the C library already loaded (find_library would run ldconfig)
     except (OSError, AttributeError):
         return False
     mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
     ok = mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD_MAX)
-    ok &= mallopt(_M_TRIM_THRESHOLD, 2**30)
-    ok &= mallopt(_M_TOP_PAD, 256 * 2**20)
+    ok &= mallopt(_M_TRIM_THRESHOLD, 256 * 2**20)
+    ok &= mallopt(_M_TOP_PAD, 64 * 2**20)
     return bool(ok)
