@@ -14,13 +14,14 @@ and counts as scoring the clause strings, for a fraction of the work.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
 from ..text.batch import BMP_END, SEP
-from .ngrams import BITS, CharVocabulary, SparseRows, codepoints
+from .ngrams import BITS, CharVocabulary, SparseRows
 
 __all__ = ["ClauseLayout", "clause_rows", "clause_cue_counts", "cues_stay_in_pieces", "CLAUSE_END_CHARS", "CLAUSE_SEP_CHARS", "JOINER",
            "MIN_CLAUSE_TEXT"]
@@ -37,13 +38,16 @@ _TEXT, _END, _SEP = 0, 1, 2
 
 
 @lru_cache(maxsize=1)
-def _char_kinds() -> tuple[np.ndarray, np.ndarray]:
-    """Per BMP code point: text, sentence end or piece separator; and whether it is whitespace."""
+def _char_kinds() -> np.ndarray:
+    """Per BMP code point (and one more entry for every other plane): text, sentence end or piece separator."""
     kinds = np.zeros(BMP_END + 1, dtype=np.uint8)
     kinds[[ord(c) for c in CLAUSE_END_CHARS]] = _END
     kinds[[ord(c) for c in CLAUSE_SEP_CHARS]] = _SEP
-    space = np.array([chr(cp).isspace() for cp in range(BMP_END)] + [False])
-    return kinds, space
+    return kinds
+
+
+#: Whitespace other than a space or the batch separator: normalized texts hold none.
+_OTHER_SPACE = re.compile(r"[^\S \n]")
 
 
 def cues_stay_in_pieces(cues) -> bool:
@@ -57,10 +61,13 @@ def cues_stay_in_pieces(cues) -> bool:
 class ClauseLayout:
     """Where the clauses of a batch of normalized texts lie in its joined code points.
 
-    Clause ``k`` starts with piece ``k`` (``start[k]:end[k]``) and, when ``paired[k]``, also holds
-    piece ``k + 1`` after the joiner; ``owner[k]`` is its text. ``piece_of`` maps every code point
-    to its piece (-1: a separator, or a text with one clause)."""
+    ``text`` is the texts joined by ``SEP``, ``cps`` its code points and one more ``SEP`` (what
+    :func:`~feedback_mining.models.ngrams.codepoints` gives). Clause ``k`` starts with piece ``k``
+    (``start[k]:end[k]``) and, when ``paired[k]``, also holds piece ``k + 1`` after the joiner;
+    ``owner[k]`` is its text. ``piece_of`` maps every code point to its piece (-1: a separator, or a
+    text with one clause)."""
 
+    text: str
     cps: np.ndarray
     n_docs: int
     start: np.ndarray
@@ -80,17 +87,18 @@ class ClauseLayout:
         texts = list(texts)
         if any(SEP in t for t in texts):
             return None
-        n_docs, cps = codepoints(texts)
-        kinds_table, space_table = _char_kinds()
+        text = SEP.join(texts)
+        if _OTHER_SPACE.search(text):
+            return None
+        cps = np.frombuffer((text + SEP).encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
+        n_docs = len(texts)
         small = np.minimum(cps, BMP_END).astype(np.int64)
         is_doc_end = cps == ord(SEP)
-        space = space_table[small]
-        if np.any(space & ~is_doc_end & (cps != ord(" "))):
-            return None
-        kind = kinds_table[small]
+        space = cps == ord(" ")  # the only whitespace left
+        kind = _char_kinds()[small]
         # two or more spaces in a row end a sentence (split_clauses: \s{2,})
         run = np.zeros(len(cps), dtype=bool)
-        both = space[1:] & space[:-1] & ~is_doc_end[1:] & ~is_doc_end[:-1]
+        both = space[1:] & space[:-1]
         run[1:] |= both
         run[:-1] |= both
         kind[run] = _END
@@ -113,7 +121,7 @@ class ClauseLayout:
         inside = piece_of >= 0
         inside[inside] = np.arange(len(cps))[inside] < ends[piece_of[inside]]  # … if it has not ended
         piece_of[~inside] = -1
-        return cls(cps, n_docs, starts, ends, paired, doc_of, piece_of)
+        return cls(text, cps, n_docs, starts, ends, paired, doc_of, piece_of)
 
 
 def clause_rows(layout: ClauseLayout, vocab: CharVocabulary, col: np.ndarray) -> SparseRows:

@@ -142,8 +142,8 @@ class GapModel:
     def _whole_and_clause_proba(self, texts, layout: ClauseLayout) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Probabilities of the whole texts and of their clauses, the n-grams looked up once."""
         col = self.vocabulary_.position_columns(layout.cps)
-        joined = SEP.join(texts)  # the code points of layout.cps, without the last separator
-        starts = [np.fromiter((m.start() for m in rx.finditer(joined)), dtype=np.int64) for rx in self.taxonomy_.cue_patterns()]
+        starts = [np.fromiter((m.start() for m in rx.finditer(layout.text)), dtype=np.int64)
+                  for rx in self.taxonomy_.cue_patterns()]
         doc_ends = np.flatnonzero(layout.cps == ord(SEP))
         whole_counts = np.zeros((layout.n_docs, len(starts)))
         for j, at in enumerate(starts):
