@@ -31,3 +31,21 @@ def test_char_ngram_tfidf_equals_sklearn(texts, ngram_range):
         got = ours.transform(batch).toarray()[:, order]
         np.testing.assert_allclose(got, ref.transform(batch).toarray(), rtol=1e-12, atol=1e-12)
     assert ours.transform([]).shape == (0, len(names))
+
+
+def test_an_ngram_never_spans_two_texts_even_if_the_vocabulary_holds_one():
+    # a vocabulary fitted here never holds the batch separator; one that does (built by hand) must
+    # still not see 「款\n客」 across two complaints of a batch
+    from feedback_mining.models.ngrams import BITS, CharVocabulary
+
+    def key(s):
+        return sum(ord(c) << (BITS * i) for i, c in enumerate(s))
+
+    words = ["退", "款", "客", "服", "退款", "客服", "款\n客"]
+    keys = np.array(sorted(key(w) for w in words), dtype=np.uint64)
+    vocab = CharVocabulary(keys, np.ones(len(keys)), (1, 3))
+    rows = vocab.rows(["要退款", "客服不理"])
+    names = [vocab.names()[c] for c in rows.cols]
+    assert sorted(names) == sorted(["退", "款", "退款", "客", "服", "客服"])
+    plain = CharVocabulary(keys[[key(w) != key("款\n客") for w in sorted(words, key=key)]], np.ones(len(keys) - 1), (1, 3))
+    assert sorted(plain.names()[c] for c in plain.rows(["要退款", "客服不理"]).cols) == sorted(names)

@@ -95,3 +95,14 @@ def test_commands_neutralize_every_position(tmp_path, capsys, monkeypatch, argv,
         assert not [c for c in cells if dangerous(c)], out
         if out.startswith("o."):
             assert "-12.5" in cells and "'-12.5" not in cells
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(["=1+1", " =HYPERLINK(1)", "-12.5", "-1+2", "＠SUM(A1)", "\t退款", "退款太慢", "",
+                                           "+86 139", "@客服"]), st.text(max_size=6)), max_size=30),
+       st.booleans())
+def test_neutralized_quotes_what_is_formula_says_in_text_and_mixed_columns(values, mixed):
+    # an all-text column checks first characters only; a column with gaps checks every cell
+    cells = values + [None] if mixed else values
+    out = neutralized(pd.DataFrame({"投诉内容": pd.Series(cells, dtype=object)}))["投诉内容"].tolist()
+    assert out == [("'" + v if is_formula(v) else v) for v in cells]

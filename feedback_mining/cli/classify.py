@@ -175,10 +175,12 @@ def cmd_evaluate(args) -> int:
 
 
 def cmd_classify(args) -> int:
+    from ..allocator import keep_freed_memory
     from ..batch import check_batch_paths, classify_file
     from ..data.columns import renamed_note
     from ..models.registry import load_model
 
+    keep_freed_memory()  # the command runs to its end: reuse freed arrays instead of faulting in fresh pages
     check_positive_int(args.workers, "--workers")
     check_positive_int(args.chunk_rows, "--chunk-rows")
     check_batch_paths(args.input, args.output)

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import UserError
-from ..text.privacy import mask_many
+from ..text.privacy import mask_changes, mask_many
 
 __all__ = ["write_table", "write_rejects", "atomic_write", "neutralize_formula", "neutralized", "mask_frame", "xml_safe",
            "check_output", "protect_inputs", "forget_protected_inputs", "remove_stale_temps", "is_formula", "NAME_MAX"]
@@ -29,6 +29,8 @@ _FORMULA_CHARS = frozenset("=+-@＝＋－＠")
 #: What a spreadsheet skips before reading a formula: spaces of every kind, tabs and line breaks.
 _LEADING = " \t\r\n\u3000\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\ufeff"
 _LEADING_SET = frozenset(_LEADING)
+#: A cell can only be a formula if its first character is one of these.
+_FIRST_CHARS = _FORMULA_CHARS | _LEADING_SET
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 
 
@@ -86,7 +88,13 @@ def neutralized(df: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFr
     for c in out.columns if columns is None else [c for c in columns if c in out.columns]:
         col = out[c]
         if _is_text(col):
-            risky = np.fromiter(map(is_formula, col.tolist()), dtype=bool, count=len(col))
+            risky = np.zeros(len(col), dtype=bool)
+            values = col.tolist()
+            if all(type(v) is str for v in values):  # one character decides for almost every cell
+                maybe = [i for i, v in enumerate(values) if v and v[0] in _FIRST_CHARS]
+                risky[maybe] = [is_formula(values[i]) for i in maybe]
+            else:
+                risky[:] = [is_formula(v) for v in values]
             if risky.any():
                 out[c] = col.where(~risky, "'" + col.astype(str))
     out.columns = _unique_names([neutralize_formula(str(c)) for c in out.columns])
@@ -107,6 +115,14 @@ def _mask_values(values: list) -> list | None:
     """``values`` with personal data masked in text and in long numbers (13912345678 or
     13912345678.0 typed into a cell), or None when nothing had to change; a number that
     needed no mask stays a number."""
+    if all(type(v) is str for v in values):  # a text column: only the masked cells need a look
+        changes = mask_changes(values)
+        if not changes:
+            return None
+        values = list(values)
+        for i, masked in changes.items():
+            values[i] = masked
+        return values
     text = [_number_as_text(v) if _long_number(v) else v for v in values]
     masked = mask_many(text)
     changed = [isinstance(m, str) and m != t for m, t in zip(masked, text)]  # (pd.NA cannot be compared)

@@ -26,6 +26,8 @@ import numpy as np
 from .. import __version__
 from ..errors import UserError
 from ..text.normalize import NormalizedTexts, as_normalized
+from ..text.batch import SEP
+from .clauses import ClauseLayout, clause_cue_counts, clause_rows, cues_stay_in_pieces
 from .ngrams import CharVocabulary, decode_key
 from .taxonomy import Taxonomy, load_taxonomy
 
@@ -103,10 +105,13 @@ class GapModel:
     def decision_function(self, texts) -> np.ndarray:
         """Raw detector scores (texts × detectors) of whole texts."""
         texts = as_normalized(texts)
-        cues = np.log1p(self.taxonomy_.cue_counts(texts)) * self.cue_weight
+        return self._scores(self.vocabulary_.rows(texts), self.taxonomy_.cue_counts(texts))
+
+    def _scores(self, rows, cue_counts: np.ndarray) -> np.ndarray:
+        """Detector scores from TF-IDF rows and cue counts."""
+        cues = np.log1p(cue_counts) * self.cue_weight
         n_vocab = len(self.vocabulary_)
-        return (self.vocabulary_.rows(texts).dot(self.coef_[:n_vocab]) + cues @ self.coef_[n_vocab:]
-                + self.intercept_)
+        return rows.dot(self.coef_[:n_vocab]) + cues @ self.coef_[n_vocab:] + self.intercept_
 
     def calibrated(self, scores: np.ndarray) -> np.ndarray:
         """Detector scores (… × detectors) as calibrated probabilities."""
@@ -115,16 +120,39 @@ class GapModel:
     def detector_proba(self, texts) -> np.ndarray:
         """Calibrated probability that each detector's cause is named (texts × detectors)."""
         texts = as_normalized(texts)
-        proba = self.calibrated(self.decision_function(texts))
-        if self.clause_pooling and len(texts):
-            clauses, owner = split_clauses(texts)
-            if clauses:
-                clause_p = self.calibrated(self.decision_function(NormalizedTexts(clauses)))
-                best = np.zeros_like(proba)
-                np.maximum.at(best, owner, clause_p)
-                has = np.unique(owner)
-                proba[has] = (proba[has] + best[has]) / 2
+        layout = None
+        if self.clause_pooling and len(texts) and cues_stay_in_pieces(g.cues for g in self.taxonomy_.labels):
+            layout = ClauseLayout.of(texts)
+        if layout is not None:  # clauses scored from the whole texts' n-grams (same scores, less work)
+            proba, clause_p, owner = self._whole_and_clause_proba(texts, layout)
+        else:
+            proba = self.calibrated(self.decision_function(texts))
+            clause_p, owner = None, np.zeros(0, np.int64)
+            if self.clause_pooling and len(texts):
+                clauses, owner = split_clauses(texts)
+                if clauses:
+                    clause_p = self.calibrated(self.decision_function(NormalizedTexts(clauses)))
+        if len(owner):
+            best = np.zeros_like(proba)
+            np.maximum.at(best, owner, clause_p)
+            has = np.unique(owner)
+            proba[has] = (proba[has] + best[has]) / 2
         return proba
+
+    def _whole_and_clause_proba(self, texts, layout: ClauseLayout) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Probabilities of the whole texts and of their clauses, the n-grams looked up once."""
+        col = self.vocabulary_.position_columns(layout.cps)
+        starts = [np.fromiter((m.start() for m in rx.finditer(layout.text)), dtype=np.int64)
+                  for rx in self.taxonomy_.cue_patterns()]
+        doc_ends = np.flatnonzero(layout.cps == ord(SEP))
+        whole_counts = np.zeros((layout.n_docs, len(starts)))
+        for j, at in enumerate(starts):
+            whole_counts[:, j] = np.bincount(np.searchsorted(doc_ends, at), minlength=layout.n_docs)
+        proba = self.calibrated(self._scores(self.vocabulary_.doc_rows(layout.n_docs, layout.cps, col), whole_counts))
+        if not layout.n_clauses:
+            return proba, None, layout.owner
+        clause_scores = self._scores(clause_rows(layout, self.vocabulary_, col), clause_cue_counts(layout, starts))
+        return proba, self.calibrated(clause_scores), layout.owner
 
     def class_proba(self, detector_proba: np.ndarray) -> np.ndarray:
         """Gap probabilities (texts × ``classes_``) from detector probabilities, down the precedence list."""

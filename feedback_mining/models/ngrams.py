@@ -42,7 +42,7 @@ class SparseRows:
         """``rows @ weights`` for a dense ``weights`` (n_cols × k): one gather and one segment sum."""
         out = np.zeros((self.n_rows, weights.shape[1]), dtype=np.float64)
         if len(self.cols):
-            contrib = weights[self.cols] * self.vals[:, None]
+            contrib = np.take(weights, self.cols, axis=0) * self.vals[:, None]  # take: ~8× faster than weights[cols] on rows
             nonempty = np.flatnonzero(np.diff(self.indptr) > 0)
             out[nonempty] = np.add.reduceat(contrib, self.indptr[nonempty], axis=0)
         return out
@@ -104,6 +104,7 @@ class CharVocabulary:
     ngram_range: tuple[int, int] = (1, 3)
     _index: object = field(default=None, repr=False, compare=False)  # pandas.Index, built on first large lookup
     _unigrams: np.ndarray | None = field(default=None, repr=False, compare=False)
+    _with_sep: bool | None = field(default=None, repr=False, compare=False)
 
     @staticmethod
     def doc_keys(docs, ngram_range: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, int]:
@@ -165,38 +166,67 @@ class CharVocabulary:
     def rows(self, docs) -> SparseRows:
         """TF-IDF rows (sublinear tf, l2-normalized) of ``docs``. n-grams are laid out position by
         position, so each document's n-grams are contiguous and no row sort is needed."""
-        lo, hi = self.ngram_range
         n_docs, cps = codepoints(docs)
-        orders = hi - lo + 1
-        col = np.full((len(cps), orders), -1, dtype=np.int32)  # col[i, n - lo]: column of the n-gram at i
-        if len(self.keys):
-            for n, key, ok in grown_ngrams(cps, hi):
-                if n >= lo:
-                    at = np.flatnonzero(ok)
-                    col[at, n - lo] = self._unigram_columns(key[at]) if n == 1 else self.columns_of(key[at])
+        return self.doc_rows(n_docs, cps, self.position_columns(cps))
+
+    def doc_rows(self, n_docs: int, cps: np.ndarray, col: np.ndarray) -> SparseRows:
+        """:meth:`rows` of the documents joined in ``cps`` (:func:`codepoints`), ``col`` their
+        :meth:`position_columns`."""
+        orders = col.shape[1]
         hits = np.flatnonzero(col.ravel() >= 0)
         row_ptr = np.zeros(n_docs + 1, dtype=np.int64)
         row_ptr[1:] = np.searchsorted(hits // orders, np.flatnonzero(cps == _SEP_CP))
-        cols = col.ravel()[hits].astype(np.int64)
+        row_at = np.repeat(np.arange(n_docs, dtype=np.int64), np.diff(row_ptr))
+        return self.tfidf_rows(row_at, col.ravel()[hits].astype(np.int64), n_docs)
+
+    def position_columns(self, cps: np.ndarray) -> np.ndarray:
+        """``col[i, n - lo]``: the column of the n-gram starting at code point ``i`` (-1: none, or it
+        holds a separator), for the separator-joined code points of :func:`codepoints`."""
+        lo, hi = self.ngram_range
+        col = np.full((len(cps), hi - lo + 1), -1, dtype=np.int32)
+        if len(self.keys):
+            every = not self._holds_separator()  # an n-gram over a separator then finds no column anyway
+            for n, key, ok in grown_ngrams(cps, hi):
+                if n >= lo:
+                    if every:
+                        col[:len(key), n - lo] = self._unigram_columns(key) if n == 1 else self.columns_of(key)
+                    else:
+                        at = np.flatnonzero(ok)
+                        col[at, n - lo] = self._unigram_columns(key[at]) if n == 1 else self.columns_of(key[at])
+        return col
+
+    def _holds_separator(self) -> bool:
+        """Whether a key has a separator character (never, for a vocabulary fitted here)."""
+        if self._with_sep is None:
+            chars = [(self.keys >> np.uint64(BITS * t)) & np.uint64((1 << BITS) - 1) for t in range(self.ngram_range[1])]
+            self._with_sep = bool(any(np.any(c == _SEP_CP) for c in chars))
+        return self._with_sep
+
+    def tfidf_rows(self, row_at: np.ndarray, cols: np.ndarray, n_rows: int) -> SparseRows:
+        """TF-IDF rows from every n-gram occurrence: its row (ascending, or in ascending runs) and
+        its column; a column seen k times in a row weighs (1 + log k) · idf."""
         # sum duplicate columns within each row: sort one (row, col) key and count runs — a single
         # int64 sort is several times faster than lexsort on two keys, and the stable sort (timsort)
         # is ~5× faster than quicksort here because the rows are already in order: only each row's
         # short run of columns needs sorting
         n_cols = max(len(self.keys), 1)
-        row_at = np.repeat(np.arange(n_docs, dtype=np.int64), np.diff(row_ptr))
         key = row_at * n_cols
         key += cols
-        key.sort(kind="stable")  # rows keep their segments: row_at still holds after the sort
+        key.sort(kind="stable")
         new = np.ones(len(key), dtype=bool)
         new[1:] = key[1:] != key[:-1]
         starts = np.flatnonzero(new)
-        counts = np.diff(starts, append=len(key)).astype(np.float64)
-        row_of = row_at[starts]
-        cols = key[starts] - row_of * n_cols
-        vals = (np.log(counts) + 1.0) * self.idf[cols]
-        norms = np.sqrt(np.bincount(row_of, weights=vals * vals, minlength=n_docs))
-        vals /= np.where(norms > 0, norms, 1.0)[row_of]
-        indptr = np.searchsorted(starts, row_ptr)  # a row's entries start at its first unique key
+        counts = np.diff(starts, append=len(key))
+        key = np.take(key, starts)
+        row_of = key // n_cols
+        cols = key - row_of * n_cols
+        vals = np.take(self.idf, cols)  # (1 + log 1) · idf = idf: the logarithm only where a column repeats
+        again = np.flatnonzero(counts > 1)
+        vals[again] *= np.log(counts[again].astype(np.float64)) + 1.0
+        norms = np.sqrt(np.bincount(row_of, weights=vals * vals, minlength=n_rows))
+        vals /= np.take(np.where(norms > 0, norms, 1.0), row_of)
+        indptr = np.zeros(n_rows + 1, dtype=np.int64)  # a row's entries start at its first unique key
+        np.cumsum(np.bincount(row_of, minlength=n_rows), out=indptr[1:])
         return SparseRows(indptr, cols, vals, len(self.keys))
 
     def names(self) -> np.ndarray:

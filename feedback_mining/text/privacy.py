@@ -24,7 +24,7 @@ import numpy as np
 
 from .batch import RAW_SEP, apply_joined
 
-__all__ = ["mask_pii", "mask_many", "PII_PLACEHOLDERS", "fold_for_matching"]
+__all__ = ["mask_pii", "mask_many", "mask_changes", "PII_PLACEHOLDERS", "fold_for_matching"]
 
 PII_PLACEHOLDERS = {
     "email": "<邮箱>",
@@ -278,16 +278,25 @@ def mask_many(texts) -> list:
     """
     values = list(texts)
     idx = [i for i, v in enumerate(values) if isinstance(v, str)]
-    strings = [values[i] for i in idx]
-    joined = RAW_SEP.join(strings)
-    if len(joined) > 4096 and joined.count(RAW_SEP) == len(strings) - 1:
+    for j, masked in mask_changes([values[i] for i in idx]).items():
+        values[idx[j]] = masked
+    return values
+
+
+def mask_changes(strings: list[str]) -> dict[int, str]:
+    """The strings personal data was masked in: index → masked text (the rest need no change).
+
+    >>> mask_changes(["退款太慢", "电话13912345678"])
+    {1: '电话<手机号>'}
+    """
+    work = list(strings)
+    joined = RAW_SEP.join(work)
+    if len(joined) > 4096 and joined.count(RAW_SEP) == len(work) - 1:
         numbers, plates = _pii_candidates(joined)  # only these can hold something to mask
     else:
-        numbers, plates = [j for j, v in enumerate(strings) if _QUICK.search(v)], range(len(strings))
-    for j, masked in zip(numbers, apply_joined(_mask_numbers, [strings[j] for j in numbers], RAW_SEP)):
-        strings[j] = masked
-    for j, masked in zip(plates, apply_joined(_mask_plates, [strings[j] for j in plates], RAW_SEP)):
-        strings[j] = masked  # (masking numbers cannot create a plate: placeholders hold no plate letter)
-    for i, masked in zip(idx, strings):
-        values[i] = masked
-    return values
+        numbers, plates = [j for j, v in enumerate(work) if _QUICK.search(v)], range(len(work))
+    for j, masked in zip(numbers, apply_joined(_mask_numbers, [work[j] for j in numbers], RAW_SEP)):
+        work[j] = masked
+    for j, masked in zip(plates, apply_joined(_mask_plates, [work[j] for j in plates], RAW_SEP)):
+        work[j] = masked  # (masking numbers cannot create a plate: placeholders hold no plate letter)
+    return {j: work[j] for j in sorted({*numbers, *plates}) if work[j] != strings[j]}
