@@ -24,6 +24,7 @@ import argparse
 import sys
 import time
 import warnings
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -49,13 +50,18 @@ SILVER = {"food delivery W1 (development: its errors were read)": (WAIMAI, DATA 
           "product reviews P (held out: measured, never looked at)": (SHOPPING, DATA / "shopping_gap_silver_product.csv")}
 
 
+@lru_cache(maxsize=None)
+def _reviews(source: Path) -> pd.Series:
+    """The ``review`` column of a corpus in ../shared (read once: two silver sets share a corpus)."""
+    return pd.read_csv(source, dtype=str, keep_default_na=False, encoding="utf-8-sig")["review"]
+
+
 def silver_set(path: Path, source: Path = WAIMAI) -> tuple[list[str], np.ndarray] | None:
     """Texts and agreed gaps of a silver set (texts read by row number from ``source``), or None if absent."""
     if not (Path(source).exists() and Path(path).exists()):
         return None
     labels = pd.read_csv(path, dtype={"row": int, "gap": str})
-    reviews = pd.read_csv(source, dtype=str, keep_default_na=False, encoding="utf-8-sig")["review"]
-    return reviews.iloc[labels["row"]].tolist(), labels["gap"].to_numpy()
+    return _reviews(Path(source)).iloc[labels["row"]].tolist(), labels["gap"].to_numpy()
 
 
 def scores(y, pred, sources=None) -> str:
