@@ -19,6 +19,7 @@ import os
 import re
 import time
 import zipfile
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -50,6 +51,13 @@ def sha256_file(path: str | os.PathLike) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
+
+
+@lru_cache(maxsize=8)
+def _cues_stay_in_pieces(taxonomy: Taxonomy) -> bool:
+    """:func:`cues_stay_in_pieces` of a taxonomy (frozen, so cached: reading every cue was a third of
+    a one-row predict; a model never writes a cache onto itself while predicting)."""
+    return cues_stay_in_pieces(g.cues for g in taxonomy.labels)
 
 
 def split_clauses(texts) -> tuple[list[str], np.ndarray]:
@@ -102,7 +110,6 @@ class GapModel:
         self.review_threshold_ = float(review_threshold)
         self.review_stats_ = review_stats or {}
         self.metadata_ = metadata or {}
-        self._cues_in_pieces: bool | None = None  # whether the fast clause path applies (see below)
 
     # -- scoring
     def decision_function(self, texts) -> np.ndarray:
@@ -124,7 +131,7 @@ class GapModel:
         """Calibrated probability that each detector's cause is named (texts × detectors)."""
         texts = as_normalized(texts)
         layout = None
-        if self.clause_pooling and len(texts) and self._cues_stay_in_pieces():
+        if self.clause_pooling and len(texts) and _cues_stay_in_pieces(self.taxonomy_):
             layout = ClauseLayout.of(texts)
         if layout is not None:  # clauses scored from the whole texts' n-grams (same scores, less work)
             proba, clause_p, owner = self._whole_and_clause_proba(texts, layout)
@@ -141,13 +148,6 @@ class GapModel:
             has = np.unique(owner)
             proba[has] = (proba[has] + best[has]) / 2
         return proba
-
-    def _cues_stay_in_pieces(self) -> bool:
-        """:func:`cues_stay_in_pieces` of the taxonomy, checked once per model (it reads every cue:
-        about a third of a one-row predict)."""
-        if self._cues_in_pieces is None:
-            self._cues_in_pieces = cues_stay_in_pieces(g.cues for g in self.taxonomy_.labels)
-        return self._cues_in_pieces
 
     def _whole_and_clause_proba(self, texts, layout: ClauseLayout) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Probabilities of the whole texts and of their clauses, the n-grams looked up once."""
